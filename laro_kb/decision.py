@@ -1,0 +1,96 @@
+"""Decisions are values: the outcome with every reason behind it.
+
+``approve``, ``pend`` and ``deny`` are all answers. A :class:`Decision` lists
+each candidate pathway (those of the patient's section and subsection, and the
+FDA pathway) with its verdict and the three-valued status of each criterion,
+exactly as the kb's ``verdict/3``, ``status/4`` and ``gap/4`` derived them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .case import Case
+from .pathways import Pathway
+
+OUTCOMES = ("approve", "pend", "deny")
+VERDICT_ORDER = {"approved": 0, "pending": 1, "denied": 2}
+
+
+@dataclass(frozen=True)
+class CriterionStatus:
+    criterion: str
+    dimension: str  # indication, eligibility, setting, line, biomarker, regimen, exclusion
+    status: str  # met, not_met, unknown; for an exclusion: excluded, clear, unknown
+    label: str
+    missing: tuple[str, ...] = ()  # fields whose documentation could settle an unknown criterion
+
+    @property
+    def blocking(self) -> bool:
+        return self.status in ("not_met", "excluded")
+
+
+@dataclass(frozen=True)
+class PathwayResult:
+    pathway: Pathway
+    verdict: str  # approved, pending, denied
+    criteria: tuple[CriterionStatus, ...]
+    needs: tuple[str, ...] = ()  # fields to ask the prescriber for (pending only)
+
+    @property
+    def id(self) -> str:
+        return self.pathway.id
+
+    @property
+    def failing(self) -> tuple[CriterionStatus, ...]:
+        return tuple(c for c in self.criteria if c.blocking)
+
+    @property
+    def unknown(self) -> tuple[CriterionStatus, ...]:
+        return tuple(c for c in self.criteria if c.status == "unknown")
+
+    def closeness(self) -> tuple:
+        """Sort key: approved first, then the fewest failing and unknown criteria."""
+        return (VERDICT_ORDER[self.verdict], len(self.failing), len(self.unknown), self.pathway.id)
+
+
+@dataclass(frozen=True)
+class Decision:
+    case: Case
+    outcome: str
+    pathways: tuple[PathwayResult, ...]  # closest to approval first
+    authorization_months: Optional[int] = None
+
+    def _with(self, verdict: str) -> tuple[PathwayResult, ...]:
+        return tuple(p for p in self.pathways if p.verdict == verdict)
+
+    @property
+    def approved(self) -> tuple[PathwayResult, ...]:
+        return self._with("approved")
+
+    @property
+    def pending(self) -> tuple[PathwayResult, ...]:
+        return self._with("pending")
+
+    @property
+    def denied(self) -> tuple[PathwayResult, ...]:
+        return self._with("denied")
+
+    @property
+    def needs(self) -> dict[str, tuple[str, ...]]:
+        """For a pend: pathway id -> the facts that could make it approvable."""
+        return {p.id: p.needs for p in self.pending}
+
+    def __repr__(self) -> str:
+        if self.outcome == "approve":
+            detail = ", ".join(p.id for p in self.approved) + f"; {self.authorization_months} months"
+        elif self.outcome == "pend":
+            detail = "; ".join(f"{p.id} needs {', '.join(p.needs)}" for p in self.pending)
+        else:
+            detail = f"{len(self.pathways)} candidate pathways, none can be met"
+        return f"<Decision {self.outcome.upper()} case {self.case.id!r}: {detail}>"
+
+    def __str__(self) -> str:
+        from .render import decision_text
+        return decision_text(self)

@@ -1,0 +1,61 @@
+"""The library's small family of exceptions.
+
+A decision of any kind (approve, deny, pend) is a value, never an exception.
+Exceptions are for input that cannot be decided (:class:`CaseError`) and for a
+knowledge base that cannot be used (:class:`KBError`). The CLI turns both into a
+one-line message and exit status 2, in one place (``laro_kb.cli``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable, Optional
+
+
+class LaroError(Exception):
+    """Base class: anything laro-kb refuses to work with."""
+
+    def __init__(self, message: str, *, file: Optional[str] = None, record: Optional[str] = None,
+                 field: Optional[str] = None, line: Optional[int] = None, suggestion: Optional[str] = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.record = record
+        self.field = field
+        self.line = line
+        self.suggestion = suggestion
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"{self.file}:{self.line}" if self.line else self.file)
+        if self.record:
+            where.append(f"record {self.record}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        text = (": ".join(where) + ": " if where else "") + self.message
+        if self.suggestion:
+            text += f" (did you mean '{self.suggestion}'?)"
+        return text
+
+    def to_dict(self) -> dict:
+        return {"error": type(self).__name__, "message": self.message, "file": self.file, "record": self.record,
+                "field": self.field, "line": self.line, "suggestion": self.suggestion}
+
+
+class CaseError(LaroError):
+    """A patient case that is malformed, incomplete in form, or impossible."""
+
+
+class KBError(LaroError):
+    """A knowledge base that is not Datalog, or is inconsistent with itself."""
+
+
+def nearest(word: str, choices: Iterable[str]) -> Optional[str]:
+    """The closest valid term to ``word``, for "did you mean" hints."""
+    choices = list(choices)
+    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.5)
+    if match:
+        return match[0]
+    lowered = {c.lower(): c for c in choices}
+    return lowered.get(str(word).lower())

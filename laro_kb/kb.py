@@ -1,0 +1,145 @@
+"""The knowledge base: kb/ loaded into an engine, and the decisions it makes.
+
+>>> import laro_kb
+>>> kb = laro_kb.load()
+>>> d = kb.decide(kb.case(age=58, section="nsclc", ntrk_fusion="positive"))
+>>> d.outcome
+'pend'
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Optional, Union
+
+from . import program
+from .case import Case, case_from_keywords, load_case_file, parse_case
+from .decision import CriterionStatus, Decision, PathwayResult
+from .engine import Engine
+from .errors import KBError
+from .pathways import Criterion, Pathway, read_criteria, read_links, read_pathways
+from .vocabulary import Vocabulary
+
+KB_SUFFIX = ".dl"
+
+
+def default_kb_dir() -> Path:
+    """The knowledge base shipped with the package (the repository's kb/ in a checkout)."""
+    try:
+        shipped = Path(str(resources.files("laro_kb.kb")))
+        if any(shipped.glob("*" + KB_SUFFIX)):
+            return shipped
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "kb"
+
+
+def kb_files(directory: Path) -> list[Path]:
+    """The .dl files of a kb directory, in load order: top level first, then pathways/."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KBError("is not a directory holding a knowledge base", file=str(directory))
+    files = sorted(directory.glob("*" + KB_SUFFIX)) + sorted(directory.glob("pathways/*" + KB_SUFFIX))
+    if not files:
+        raise KBError(f"holds no {KB_SUFFIX} files", file=str(directory))
+    return files
+
+
+class KnowledgeBase:
+    """A loaded kb/. Thread-safe: calls on one instance run one at a time."""
+
+    def __init__(self, directory: Union[str, Path, None] = None):
+        self.directory = Path(directory) if directory is not None else default_kb_dir()
+        self.files = kb_files(self.directory)
+        # parse every file before anything is loaded: a file that is not Datalog is refused whole
+        self.statements: list[program.Statement] = []
+        for path in self.files:
+            self.statements.extend(program.parse_file(path))
+        self.engine = Engine()
+        self.engine.add(self.statements)
+        self.vocabulary = Vocabulary.from_engine(self.engine)
+        self.pathways: dict[str, Pathway] = read_pathways(self.engine)
+        self.criteria: dict[str, Criterion] = read_criteria(self.engine)
+        self.links = read_links(self.engine)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeBase {self.directory}: {len(self.pathways)} pathways, {len(self.statements)} statements>"
+
+    # -- cases -----------------------------------------------------------
+    def case(self, case_id: str = "case", **keywords) -> Case:
+        """A case from keywords: ``kb.case(age=58, section='nsclc', ntrk_fusion='positive')``."""
+        return case_from_keywords(self.vocabulary, case_id, **keywords)
+
+    def read_case(self, path: Union[str, Path]) -> Case:
+        return load_case_file(path, self.vocabulary)
+
+    def parse_case(self, data: dict, **where) -> Case:
+        return parse_case(data, self.vocabulary, **where)
+
+    def _as_case(self, case: Union[Case, dict, str, Path]) -> Case:
+        if isinstance(case, Case):
+            return case
+        if isinstance(case, dict):
+            return self.parse_case(case)
+        return self.read_case(case)
+
+    # -- deciding ---------------------------------------------------------
+    def decide(self, case: Union[Case, dict, str, Path]) -> Decision:
+        """Approve, pend or deny ``case``, with every candidate pathway and criterion behind it."""
+        case = self._as_case(case)
+        with self._lock:
+            cid = f"#case{next(self._ids)}"
+        handles = self.engine.assert_facts(case.facts(cid, self.vocabulary))
+        try:
+            rows = self.engine.ask("report", cid, None, None, None, None)
+        finally:
+            self.engine.retract(handles)
+        by_kind: dict[str, list] = {}
+        for _, kind, a, b, c in rows:
+            by_kind.setdefault(kind, []).append((a, b, c))
+        outcome = [a for a, _, _ in by_kind.get("decision", [])]
+        verdicts = [(None, a, b) for a, b, _ in by_kind.get("verdict", [])]
+        assessed = [(None, a, b, c) for a, b, c in by_kind.get("status", [])]
+        gaps = [(None, a, b, c) for a, b, c in by_kind.get("gap", [])]
+        months = [a for a, _, _ in by_kind.get("months", [])]
+        if len(outcome) != 1:
+            raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
+        return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None)
+
+    def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
+        missing: dict[tuple[str, str], set] = {}
+        for _, p, k, f in gaps:
+            missing.setdefault((p, k), set()).add(f)
+        criteria: dict[str, list] = {}
+        for _, p, k, s in assessed:
+            crit = self.criteria.get(k)
+            criteria.setdefault(p, []).append(CriterionStatus(
+                k, self.links.get((p, k), "requires"), s, crit.label if crit else k,
+                tuple(sorted(missing.get((p, k), ())))))
+        results = []
+        for _, p, v in verdicts:
+            cs = tuple(sorted(criteria.get(p, []), key=lambda c: (_DIM_ORDER.get(c.dimension, 9), c.criterion)))
+            needs = tuple(sorted({f for c in cs for f in c.missing})) if v == "pending" else ()
+            results.append(PathwayResult(self.pathways[p], v, cs, needs))
+        return tuple(sorted(results, key=PathwayResult.closeness))
+
+    def pathway(self, pathway_id: str) -> Pathway:
+        try:
+            return self.pathways[pathway_id]
+        except KeyError:
+            from .errors import nearest
+            raise KBError(f"no pathway {pathway_id!r}", suggestion=nearest(pathway_id, self.pathways)) from None
+
+
+_DIM_ORDER = {d: i for i, d in enumerate(("indication", "eligibility", "biomarker", "setting", "line", "regimen",
+                                          "exclusion"))}
+
+
+def load(directory: Union[str, Path, None] = None) -> KnowledgeBase:
+    """Load a knowledge base (the shipped kb/ by default)."""
+    return KnowledgeBase(directory)
