@@ -13,6 +13,7 @@ and a list of ``tests``::
           verdicts: {nsclc.3b: denied}   # the verdict of each pathway named
           failing: {nsclc.3b: [line.second_or_later]}   # exactly its criteria not met or excluded
           needs: {solid_tumors.fda: [biomarker.acquired_resistance_mutation]}  # exactly what it asks for
+          authorization_months: 12       # the authorization period of an approval
 
 A key set to ``null`` in a test's case removes that key of the base.
 """
@@ -28,7 +29,7 @@ from .case import read_data
 from .decision import Decision
 from .errors import CaseError, nearest
 
-EXPECT_KEYS = ("decision", "approved", "verdicts", "failing", "needs")
+EXPECT_KEYS = ("decision", "approved", "verdicts", "failing", "needs", "authorization_months")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def compare(d: Decision, expect: dict) -> list[str]:
         got = sorted(p.id for p in d.approved)
         if got != sorted(expect["approved"]):
             problems.append(f"approved: expected {sorted(expect['approved'])}, got {got}")
+    if "authorization_months" in expect and d.authorization_months != expect["authorization_months"]:
+        problems.append(f"authorization_months: expected {expect['authorization_months']}, got {d.authorization_months}")
     by_id = {p.id: p for p in d.pathways}
     for pid, verdict in (expect.get("verdicts") or {}).items():
         got = by_id[pid].verdict if pid in by_id else "not a candidate"

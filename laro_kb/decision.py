@@ -61,6 +61,7 @@ class Decision:
     outcome: str
     pathways: tuple[PathwayResult, ...]  # closest to approval first
     authorization_months: Optional[int] = None
+    code_notes: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, 'not_listed' | 'other_section')
 
     def _with(self, verdict: str) -> tuple[PathwayResult, ...]:
         return tuple(p for p in self.pathways if p.verdict == verdict)

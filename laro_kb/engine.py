@@ -42,6 +42,8 @@ class Engine:
         with self._lock:
             saved = getattr(Logic.tl, "logic", None)
             Logic.tl.logic = self._logic
+            if not hasattr(pyEngine.Fresh_var.tl, "counter"):  # first use of pyDatalog in this thread
+                pyEngine.Fresh_var.tl.counter = 0
             try:
                 yield
             finally:

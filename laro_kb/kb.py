@@ -107,9 +107,11 @@ class KnowledgeBase:
         assessed = [(None, a, b, c) for a, b, c in by_kind.get("status", [])]
         gaps = [(None, a, b, c) for a, b, c in by_kind.get("gap", [])]
         months = [a for a, _, _ in by_kind.get("months", [])]
+        notes = tuple(sorted((a, b) for a, b, _ in by_kind.get("code", [])))
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
-        return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None)
+        return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
+                        notes)
 
     def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
         missing: dict[tuple[str, str], set] = {}

@@ -38,7 +38,14 @@ def decision_text(d: Decision) -> str:
     for p in others:
         failing = ", ".join(c.label for c in p.failing)
         lines.append(f"  {p.id} [{p.verdict}]" + (f": not met: {failing}" if failing else ""))
+    lines += [f"Note: {code_note(code, kind)}" for code, kind in d.code_notes]
     return "\n".join(lines)
+
+
+def code_note(code: str, kind: str) -> str:
+    if kind == "not_listed":
+        return f"ICD-10 {code} is not in the policy's code table (the table may not be all-inclusive; no pathway reads it)"
+    return f"ICD-10 {code} is listed in the policy's code table for another section than the case's"
 
 
 def _pathway_lines(p: PathwayResult) -> list[str]:
@@ -57,6 +64,7 @@ def decision_dict(d: Decision) -> dict:
         "authorization_months": d.authorization_months,
         "approved": [p.id for p in d.approved],
         "needs": {p.id: list(p.needs) for p in d.pending},
+        "code_notes": [{"code": c, "note": k, "text": code_note(c, k)} for c, k in d.code_notes],
         "pathways": [pathway_result_dict(p) for p in d.pathways],
     }
 

@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh pyDatalog state per test, and the shipped kb loaded once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyDatalog.Logic import Logic
+
+import laro_kb
+
+ROOT = Path(__file__).resolve().parent.parent
+KB_DIR = ROOT / "kb"
+EXAMPLES = ROOT / "examples"
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_engine_state():
+    """pyDatalog keeps a per-thread 'current logic': give each test a clean one, and restore it after."""
+    saved = getattr(Logic.tl, "logic", None)
+    Logic()
+    yield
+    if saved is not None:
+        Logic.tl.logic = saved
+
+
+@pytest.fixture(scope="session")
+def kb():
+    """The shipped knowledge base (loaded once; every decision retracts its own facts)."""
+    return laro_kb.load(KB_DIR)
+
+
+@pytest.fixture
+def fresh_kb():
+    """A knowledge base loaded anew for this test only."""
+    return laro_kb.load(KB_DIR)
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true",
+                     help="rewrite tests/golden/* from the current output instead of comparing")
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with tests/golden/NAME (normalised line ends); --regen-golden rewrites the file."""
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        text = text.replace("\r\n", "\n")
+        if request.config.getoption("--regen-golden"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}: run pytest --regen-golden"
+        assert text == path.read_text(encoding="utf-8")
+    return check
