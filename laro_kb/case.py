@@ -228,7 +228,7 @@ def _check_consistency(values: dict, vocabulary: Vocabulary, file, record) -> No
             raise CaseError(f"contradicts {c.field2}: {c.reason}", file=file, record=record, field=c.field1)
     sub = values.get("diagnosis.subsection")
     sec = values.get("diagnosis.section")
-    if sub and sec and vocabulary.subsection_of.get(sub) != sec:
+    if sub and sec and sub != "other" and vocabulary.subsection_of.get(sub) != sec:
         raise CaseError(f"'{sub}' is a subsection of '{vocabulary.subsection_of.get(sub)}', not of '{sec}'",
                         file=file, record=record, field="diagnosis.subsection")
 

@@ -51,13 +51,18 @@ class Engine:
                     Logic.tl.logic = saved
 
     # -- building -------------------------------------------------------
-    def add(self, statements: Iterable[Statement]) -> None:
+    def add(self, statements: Iterable[Statement]) -> list:
+        """Assert facts and rules; returns their engine clauses (for :meth:`retract`)."""
+        clauses = []
         with self.active():
             for st in statements:
                 if isinstance(st, Fact):
-                    pyEngine.assert_(pyEngine.Clause(_literal(st.atom), []))
+                    clause = pyEngine.Clause(_literal(st.atom), [])
                 else:
-                    pyEngine.assert_(pyEngine.Clause(_literal(st.head), [_literal(b) for b in st.body]))
+                    clause = pyEngine.Clause(_literal(st.head), [_literal(b) for b in st.body])
+                pyEngine.assert_(clause)
+                clauses.append(clause)
+        return clauses
 
     def assert_facts(self, facts: Iterable[tuple]) -> list:
         """Assert ground facts given as ``(pred, arg, ...)``; returns handles for :meth:`retract`."""

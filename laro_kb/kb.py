@@ -19,6 +19,7 @@ from . import program
 from .case import Case, case_from_keywords, load_case_file, parse_case
 from .decision import CriterionStatus, Decision, PathwayResult
 from .engine import Engine
+from .materialize import materialize
 from .errors import KBError
 from .pathways import Criterion, Pathway, read_criteria, read_links, read_pathways
 from .vocabulary import Vocabulary
@@ -51,7 +52,7 @@ def kb_files(directory: Path) -> list[Path]:
 class KnowledgeBase:
     """A loaded kb/. Thread-safe: calls on one instance run one at a time."""
 
-    def __init__(self, directory: Union[str, Path, None] = None):
+    def __init__(self, directory: Union[str, Path, None] = None, *, materialized: bool = True):
         self.directory = Path(directory) if directory is not None else default_kb_dir()
         self.files = kb_files(self.directory)
         # parse every file before anything is loaded: a file that is not Datalog is refused whole
@@ -59,7 +60,8 @@ class KnowledgeBase:
         for path in self.files:
             self.statements.extend(program.parse_file(path))
         self.engine = Engine()
-        self.engine.add(self.statements)
+        clauses = self.engine.add(self.statements)
+        self.materialized = materialize(self.engine, self.statements, clauses) if materialized else {}
         self.vocabulary = Vocabulary.from_engine(self.engine)
         self.pathways: dict[str, Pathway] = read_pathways(self.engine)
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)

@@ -57,3 +57,18 @@ def golden(request):
         assert path.exists(), f"no golden file {path}: run pytest --regen-golden"
         assert text == path.read_text(encoding="utf-8")
     return check
+
+
+@pytest.fixture(scope="session")
+def outcome_of(kb):
+    """Run a tests/cases test once per session: the decision tests and the coverage test share the results."""
+    from laro_kb.casetests import run_test
+
+    cache: dict = {}
+
+    def get(test):
+        key = (test.file, test.index)
+        if key not in cache:
+            cache[key] = run_test(kb, test)
+        return cache[key]
+    return get

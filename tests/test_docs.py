@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from laro_kb.casetests import load_tests, run_test
+from laro_kb.casetests import load_tests
 from laro_kb.docgen import generated
 
 from .conftest import CASES, ROOT
@@ -15,11 +15,11 @@ def test_generated_docs_are_up_to_date(kb):
             f"docs/{name} is out of date: run python -m laro_kb.docgen"
 
 
-def test_every_pathway_has_an_approving_and_a_non_approving_test(kb):
+def test_every_pathway_has_an_approving_and_a_non_approving_test(kb, outcome_of):
     approving, missed = set(), set()
     for path in CASES.glob("*.yaml"):
         for t in load_tests(path):
-            d = run_test(kb, t).decision
+            d = outcome_of(t).decision
             approving |= {p.id for p in d.approved}
             missed |= {p.id for p in d.pathways if p.verdict != "approved"}
     assert sorted(set(kb.pathways) - approving) == [], "pathways no test approves"

@@ -122,3 +122,15 @@ def test_a_kb_directory_with_python_in_it_is_refused_before_it_runs(tmp_path):
 def test_a_missing_kb_directory_is_a_kb_error(tmp_path):
     with pytest.raises(KBError, match="not a directory"):
         laro_kb.load(tmp_path / "nope")
+
+
+def test_a_cancer_under_none_of_its_sections_subsections_is_decided_not_pended(kb):
+    """A well-differentiated neuroendocrine tumour is in the section but in none of its subsections."""
+    base = dict(age=60, request="initial", prescriber="oncologist", section="neuroendocrine", ntrk_fusion="positive",
+                acquired_resistance_mutation=False, metastatic=True, satisfactory_alternative=True,
+                progressed_on=[], prior_therapies=[], regimen="single_agent", line=2)
+    unknown = kb.decide(kb.case(**base))
+    assert "diagnosis.subsection" in unknown.needs.get("neuroendocrine.3", ())
+    other = kb.decide(kb.case(subsection="other", **base))
+    assert other.outcome == "deny"
+    assert "neuroendocrine.3" not in {p.id for p in other.pathways}
