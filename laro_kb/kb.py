@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Optional, Union
 
@@ -28,14 +27,12 @@ KB_SUFFIX = ".dl"
 
 
 def default_kb_dir() -> Path:
-    """The knowledge base shipped with the package (the repository's kb/ in a checkout)."""
-    try:
-        shipped = Path(str(resources.files("laro_kb.kb")))
-        if any(shipped.glob("*" + KB_SUFFIX)):
-            return shipped
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "kb"
+    """The knowledge base shipped with the package: laro_kb/kb/ in an installed wheel, kb/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "kb"
+    if any(shipped.glob("*" + KB_SUFFIX)):
+        return shipped
+    return here.parent / "kb"
 
 
 def kb_files(directory: Path) -> list[Path]:

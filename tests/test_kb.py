@@ -128,9 +128,9 @@ def test_a_cancer_under_none_of_its_sections_subsections_is_decided_not_pended(k
     """A well-differentiated neuroendocrine tumour is in the section but in none of its subsections."""
     base = dict(age=60, request="initial", prescriber="oncologist", section="neuroendocrine", ntrk_fusion="positive",
                 acquired_resistance_mutation=False, metastatic=True, satisfactory_alternative=True,
-                progressed_on=[], prior_therapies=[], regimen="single_agent", line=2)
+                progressed_on=["chemotherapy"], prior_therapies=["chemotherapy"], regimen="single_agent", line=2)
     unknown = kb.decide(kb.case(**base))
-    assert "diagnosis.subsection" in unknown.needs.get("neuroendocrine.3", ())
+    assert unknown.needs == {"neuroendocrine.3": ("diagnosis.subsection",)}
     other = kb.decide(kb.case(subsection="other", **base))
-    assert other.outcome == "deny"
     assert "neuroendocrine.3" not in {p.id for p in other.pathways}
+    assert other.outcome == "approve" and [p.id for p in other.approved] == ["solid_tumors.fda"]

@@ -1,0 +1,20 @@
+"""Packaging: the wheel carries kb/ inside the package, and installs the laro-kb console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+from .conftest import KB_DIR, ROOT
+
+
+def test_the_wheel_ships_every_kb_file_and_the_console_script(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("laro_kb-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"laro_kb/kb/{p.relative_to(KB_DIR).as_posix()}" for p in KB_DIR.rglob("*.dl")}
+    assert expected and expected <= names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "laro-kb = laro_kb.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
