@@ -64,7 +64,16 @@ class KnowledgeBase:
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)
         self.links = read_links(self.engine)
         self._ids = itertools.count(1)
+        self._program = None
         self._lock = threading.Lock()
+
+    @property
+    def program(self):
+        """The kb's statements indexed for the tracer (built on first use)."""
+        if self._program is None:
+            from .trace import Program
+            self._program = Program(self.statements)
+        return self._program
 
     def __repr__(self) -> str:
         return f"<KnowledgeBase {self.directory}: {len(self.pathways)} pathways, {len(self.statements)} statements>"
