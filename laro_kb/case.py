@@ -93,14 +93,46 @@ def read_data(path: Path) -> Any:
         raise CaseError(f"is not UTF-8 text (byte {exc.start})", file=str(path)) from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            return yaml.safe_load(text)
-        return json.loads(text)
+            return yaml.load(text, Loader=_UniqueKeyLoader)
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as exc:
+        raise CaseError(f"has the key '{exc.key}' twice in one mapping", file=str(path), line=exc.line) from None
     except json.JSONDecodeError as exc:
         raise CaseError(f"is not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CaseError(f"is not valid YAML: {getattr(exc, 'problem', None) or exc}", file=str(path),
                         line=(mark.line + 1) if mark else None) from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, line=None):
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+def _unique_pairs(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *base' may be overridden by explicit keys
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,

@@ -104,3 +104,10 @@ def test_cases_are_immutable(kb):
     with pytest.raises(AttributeError):
         case.id = "other"
     assert case.with_values(**{"patient.age": None}).values == () and case.get("patient.age") == 70
+
+
+def test_a_key_given_twice_is_refused_not_silently_overwritten(kb, tmp_path):
+    err = error(kb, tmp_path, "id: x\npatient: {age: 40}\npatient: {age: 41}\n", "case.yaml")
+    assert "'patient' twice" in err.message and err.line == 3
+    err = error(kb, tmp_path, '{"id": "x", "id": "y"}')
+    assert "'id' twice" in err.message
