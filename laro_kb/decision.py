@@ -8,7 +8,7 @@ exactly as the kb's ``verdict/3``, ``status/4`` and ``gap/4`` derived them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from .case import Case
@@ -62,6 +62,21 @@ class Decision:
     pathways: tuple[PathwayResult, ...]  # closest to approval first
     authorization_months: Optional[int] = None
     code_notes: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, 'not_listed' | 'other_section')
+    kb: object = field(default=None, compare=False, repr=False)  # the KnowledgeBase that decided it
+
+    def explain(self, pathways=None):
+        """The :class:`~laro_kb.explain.Explanation` of this decision (every candidate, or the pathways named)."""
+        return self.kb.explain(self.case, pathways)
+
+    def why(self, depth: int = 3) -> None:
+        """Print why: the text tree of every candidate pathway (as ``laro-kb why``)."""
+        from .render_explain import explanation_text
+        print(explanation_text(self.explain(), depth))
+
+    def whynot(self, pathway: str, depth: int = 3) -> None:
+        """Print why ``pathway`` is or is not met, and what would change that (as ``laro-kb whynot``)."""
+        from .render_explain import explanation_text
+        print(explanation_text(self.explain([pathway]), depth))
 
     def _with(self, verdict: str) -> tuple[PathwayResult, ...]:
         return tuple(p for p in self.pathways if p.verdict == verdict)

@@ -65,6 +65,7 @@ class KnowledgeBase:
         self.links = read_links(self.engine)
         self._ids = itertools.count(1)
         self._program = None
+        self._explain_lock = threading.Lock()
         self._lock = threading.Lock()
 
     @property
@@ -119,7 +120,15 @@ class KnowledgeBase:
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
-                        notes)
+                        notes, self)
+
+    def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
+        """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
+        from .explain import explain
+        for pid in pathways or ():
+            self.pathway(pid)  # an unknown id is a KBError with the nearest id
+        with self._explain_lock:
+            return explain(self, self._as_case(case), pathways, changes)
 
     def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
         missing: dict[tuple[str, str], set] = {}

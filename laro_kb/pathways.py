@@ -65,10 +65,14 @@ class Criterion:
 
     def describe(self) -> str:
         if self.form == "is_":
-            return f"{self.field} is {' or '.join(map(str, self.values))}"
+            return f"{self.field} is {' or '.join(_word(v) for v in self.values)}"
         if self.form in ATOMIC:
             return f"{self.field} {ATOMIC[self.form]} {self.values[0]}"
         return f"{COMPOSITE[self.form]} ({', '.join(self.parts)})"
+
+
+def _word(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def read_pathways(engine) -> dict[str, Pathway]:

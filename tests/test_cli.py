@@ -95,3 +95,22 @@ def test_python_dash_m_runs_the_same_cli():
     import sys
     out = subprocess.run([sys.executable, "-m", "laro_kb", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout == f"laro-kb, version {__version__}\n"
+
+
+def test_why_markdown_is_the_golden_denial_letter(golden):
+    result = run("why", EXAMPLES / "hematologic-malignancy.json", "--format", "markdown")
+    assert result.exit_code == 0
+    golden("cli-why-hematologic.md", result.output)
+
+
+def test_whynot_names_the_change_that_would_approve():
+    result = run("whynot", EXAMPLES / "nsclc-missing-ntrk.json", "nsclc.3a", "--depth", "1")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[3] == ("  would be approved under nsclc.3a if biomarker.ntrk_fusion were positive "
+                                             "[nsclc.3a; NCCN ref 16]")
+
+
+def test_whynot_an_unknown_pathway_suggests_the_nearest():
+    result = run("whynot", EXAMPLES / "nsclc-missing-ntrk.json", "nsclc.3c")
+    assert result.exit_code == 2
+    assert result.output.startswith("laro-kb: error: no pathway 'nsclc.3c' (did you mean 'nsclc.3")

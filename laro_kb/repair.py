@@ -1,0 +1,170 @@
+"""The smallest change of documented facts that would make a pathway approvable.
+
+Working from a criterion's form as the kb declares it (``is_``, ``at_least``, ..., ``any_``, ``all_``, ``not_``), it
+proposes field values that would make the criterion met (or, for an exclusion, not met). Each proposal is then
+*verified* by deciding the changed case with the engine. A fact that the kb marks ``immutable/1`` (a diagnosis, an
+age, a history) is never proposed to change once it is documented. It may still be proposed for documentation while
+it is unknown: asking for an undocumented NTRK result is fair, but asking for a different one is not.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Optional
+
+from .case import Case
+from .pathways import Criterion
+from .trace import Tracer
+
+MAX_TRIES = 24
+
+
+@dataclass(frozen=True)
+class Change:
+    """Set each field to a value: the smallest verified change, or why there is none."""
+
+    sets: tuple[tuple[str, object], ...]
+    verified: bool
+    reason: str = ""
+
+    def describe(self) -> str:
+        if not self.sets:
+            return self.reason or "no change of documentation can make it approvable"
+        return ", ".join(f"{f} were {_show(v)}" for f, v in self.sets)
+
+
+def _show(v) -> str:
+    if isinstance(v, tuple):
+        return "[" + ", ".join(map(str, v)) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+class Repairer:
+    def __init__(self, kb):
+        self.kb = kb
+        self.criteria: dict[str, Criterion] = kb.criteria
+        self.fields = kb.vocabulary.fields
+
+    def for_pathway(self, case: Case, pathway_id: str, statuses: dict[str, str], exclusions: set[str]) -> Change:
+        """``statuses``: criterion -> met / not_met / unknown (excluded / clear for exclusions)."""
+        values = dict(case.values)
+        needs, self._pending = [], []
+        for k, status in sorted(statuses.items()):
+            if k in exclusions:
+                if status != "clear":
+                    needs.append(self._options(k, False, values))
+                    self._pending.append(k)
+            elif status != "met":
+                needs.append(self._options(k, True, values))
+                self._pending.append(k)
+        if not needs:
+            return Change((), True, "already approvable")
+        if any(not opts for opts in needs):
+            fixed = sorted({f for k, opts in zip(self._pending, needs) if not opts for f in self._fields_of(k)
+                            if f in values and self.fields.get(f) is not None and self.fields[f].immutable})
+            what = ", ".join(f"{f} (documented {_show(values[f])})" for f in fixed) or "facts that cannot change"
+            return Change((), False, f"no change of documentation can make it approvable: it would need a different "
+                                     f"{what}")
+        tried = 0
+        for combo in sorted(itertools.product(*needs), key=lambda c: (len(_merge(c, values) or {}), repr(c))):
+            merged = _merge(combo, values)
+            if merged is None:
+                continue
+            tried += 1
+            if tried > MAX_TRIES:
+                break
+            if self.approves(case.with_values(**merged), pathway_id):
+                return Change(tuple(sorted(merged.items())), True)
+        return Change((), False, "no combination tried makes it approvable (the criteria may conflict)")
+
+    def approves(self, case: Case, pathway_id: str) -> bool:
+        """Whether the kb's rules approve ``case`` under ``pathway_id`` (proved by the tracer)."""
+        tracer = Tracer(self.kb.program, case.facts("#repair", self.kb.vocabulary))
+        return bool(tracer.prove("verdict", "#repair", pathway_id, "approved"))
+
+    # -- what would make criterion k met (want=True) or not met (want=False) ----------------------------
+    def _options(self, k: str, want: bool, values: dict) -> list[dict]:
+        c = self.criteria.get(k)
+        if c is None:
+            return []
+        if c.form == "not_":
+            return self._options(c.parts[0], not want, values)
+        if c.form in ("any_", "all_"):
+            per_part = [self._options(p, want, values) for p in c.parts]
+            if (c.form == "any_") == want:  # one part suffices
+                return sorted((o for opts in per_part for o in opts), key=len)[:6]
+            combos = []
+            for combo in itertools.product(*[opts[:2] for opts in per_part]):
+                merged = _merge(combo, values)
+                if merged is not None:
+                    combos.append(merged)
+            return sorted(combos, key=len)[:6]
+        return [o for o in self._atomic(c, want, values) if self._allowed(o, values)]
+
+    def _atomic(self, c: Criterion, want: bool, values: dict) -> list[dict]:
+        f = self.fields.get(c.field)
+        if f is None:
+            return []
+        if c.form == "is_":
+            if f.type == "terms":
+                current = tuple(values.get(f.name, ()))
+                if want:
+                    return [{f.name: tuple(sorted(set(current) | {v}))} for v in c.values]
+                return [{f.name: tuple(t for t in current if not self._kind_of_any(t, c.values))}]
+            if want:
+                return [{f.name: v} for v in c.values]
+            if f.type == "bool":
+                return [{f.name: not c.values[0]}]
+            others = [t for t in f.term_names() if t not in c.values and not self._kind_of_any(t, c.values)]
+            return [{f.name: others[0]}] if others else []
+        bound = c.values[0]
+        target = {("at_least", True): bound, ("at_least", False): bound - 1,
+                  ("more_than", True): bound + 1, ("more_than", False): bound,
+                  ("at_most", True): bound, ("at_most", False): bound + 1,
+                  ("less_than", True): bound - 1, ("less_than", False): bound}[(c.form, want)]
+        if f.bounds and not f.bounds[0] <= target <= f.bounds[1]:
+            return []
+        if f.step and target % f.step:
+            target = (target // f.step + (1 if c.form in ("at_least", "more_than") else 0)) * f.step
+        return [{f.name: target}]
+
+    def _fields_of(self, k: str) -> set[str]:
+        c = self.criteria.get(k)
+        if c is None:
+            return set()
+        if c.field:
+            return {c.field}
+        return {f for p in c.parts for f in self._fields_of(p)}
+
+    def _kind_of_any(self, term, parents) -> bool:
+        up = dict(self.kb.vocabulary.is_a)
+        seen = set()
+        while term is not None and term not in seen:
+            if term in parents:
+                return True
+            seen.add(term)
+            term = up.get(term)
+        return False
+
+    def _allowed(self, option: dict, values: dict) -> bool:
+        for name, value in option.items():
+            f = self.fields.get(name)
+            if f is not None and f.immutable and name in values and values[name] != value:
+                return False
+        return True
+
+
+def _merge(options, values: dict) -> Optional[dict]:
+    merged: dict = {}
+    for o in options:
+        for k, v in o.items():
+            if k in merged and merged[k] != v:
+                if isinstance(v, tuple) and isinstance(merged[k], tuple):
+                    merged[k] = tuple(sorted(set(merged[k]) | set(v)))
+                    continue
+                return None
+            merged[k] = v
+    return {k: v for k, v in merged.items() if values.get(k) != v}
