@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .case import Case
-from .pathways import Criterion, Pathway
+from .pathways import DISPLAY_ORDER, Criterion, Pathway
 from .repair import Change, Repairer
 from .trace import TraceNode, Tracer
 
@@ -88,7 +88,7 @@ def explain(kb, case: Case, pathway_ids: Optional[list[str]] = None, changes: bo
         pathway = kb.pathway(pid)
         verdict, node = verdicts.get(pid) or _off_indication(tracer, pid)
         criteria = tuple(_criterion(kb, tracer, case, pid, k, dim)
-                         for k, dim in sorted(_links(kb, pid), key=lambda kd: (_DIM_ORDER.get(kd[1], 9), kd[0])))
+                         for k, dim in sorted(_links(kb, pid), key=lambda kd: (DISPLAY_ORDER.get(kd[1], 9), kd[0])))
         change = None
         if verdict != "approved" and changes:
             statuses = {c.criterion: c.status for c in criteria}
@@ -98,8 +98,6 @@ def explain(kb, case: Case, pathway_ids: Optional[list[str]] = None, changes: bo
     return Explanation(case, outcome[0] if outcome else "deny", tuple(sorted(out, key=PathwayExplanation.closeness)))
 
 
-_DIM_ORDER = {d: i for i, d in enumerate(("indication", "eligibility", "biomarker", "setting", "line", "regimen",
-                                          "exclusion"))}
 
 
 def _links(kb, pid: str) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from .decision import CriterionStatus, Decision, PathwayResult
 from .engine import Engine
 from .materialize import materialize
 from .errors import KBError
-from .pathways import Criterion, Pathway, read_criteria, read_links, read_pathways
+from .pathways import DISPLAY_ORDER, Criterion, Pathway, read_criteria, read_links, read_pathways
 from .vocabulary import Vocabulary
 
 KB_SUFFIX = ".dl"
@@ -142,7 +142,7 @@ class KnowledgeBase:
                 tuple(sorted(missing.get((p, k), ())))))
         results = []
         for _, p, v in verdicts:
-            cs = tuple(sorted(criteria.get(p, []), key=lambda c: (_DIM_ORDER.get(c.dimension, 9), c.criterion)))
+            cs = tuple(sorted(criteria.get(p, []), key=lambda c: (DISPLAY_ORDER.get(c.dimension, 9), c.criterion)))
             needs = tuple(sorted({f for c in cs for f in c.missing})) if v == "pending" else ()
             results.append(PathwayResult(self.pathways[p], v, cs, needs))
         return tuple(sorted(results, key=PathwayResult.closeness))
@@ -155,8 +155,6 @@ class KnowledgeBase:
             raise KBError(f"no pathway {pathway_id!r}", suggestion=nearest(pathway_id, self.pathways)) from None
 
 
-_DIM_ORDER = {d: i for i, d in enumerate(("indication", "eligibility", "biomarker", "setting", "line", "regimen",
-                                          "exclusion"))}
 
 
 def load(directory: Union[str, Path, None] = None) -> KnowledgeBase:

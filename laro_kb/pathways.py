@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 DIMENSIONS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
+# the order in which a pathway's criteria are listed in decisions and explanations
+DISPLAY_ORDER = {d: i for i, d in enumerate(("indication", "eligibility", "biomarker", "setting", "line", "regimen",
+                                             "exclusion"))}
 ATOMIC = {"is_": "is", "at_least": ">=", "more_than": ">", "at_most": "<=", "less_than": "<"}
 COMPOSITE = {"any_": "any of", "all_": "all of", "not_": "not"}
 

@@ -54,6 +54,10 @@ class Program:
     """A kb's statements indexed for resolution: rules by head predicate, facts by predicate and first argument."""
 
     def __init__(self, statements: list[Statement]):
+        from .materialize import static_predicates
+        # answers to goals on patient-independent predicates are the same for every case: shared by all tracers
+        self.static = static_predicates(statements) | {st.atom.key for st in statements if isinstance(st, Fact)}
+        self.static_memo: dict[tuple, list] = {}
         self.rules: dict[str, list[Rule]] = {}
         self.facts: dict[str, list[tuple]] = {}
         self.first: dict[tuple, list[tuple]] = {}
@@ -99,8 +103,9 @@ class Tracer:
         """Answers (the ground argument tuple) with one proof each, for an atom with constants and variables."""
         pattern = tuple(a.value if isinstance(a, Const) else None for a in atom.args)
         key = (atom.key, tuple(_k(v) if v is not None else None for v in pattern))
-        if key in self._memo:
-            return self._memo[key]
+        memo = self.program.static_memo if atom.key in self.program.static else self._memo
+        if key in memo:
+            return memo[key]
         if key in self._active:  # a goal that needs itself: no new answers on this path
             return []
         self._active.add(key)
@@ -131,7 +136,7 @@ class Tracer:
             self._active.discard(key)
         result = [(tuple(node.goal.args[i].value for i in range(len(node.goal.args))), node)
                   for node in answers.values()]
-        self._memo[key] = result
+        memo[key] = result
         return result
 
     def _body(self, body: tuple, i: int, env: Subst) -> Iterator[tuple[Subst, list[TraceNode]]]:
