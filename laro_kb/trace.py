@@ -129,7 +129,7 @@ class Tracer:
                     values = tuple(_value(t, env) for t in rule.head.args)
                     k = tuple(_k(v) for v in values)
                     if k not in answers:
-                        bindings = tuple(sorted((n, v) for n, v in env.items() if not n.startswith("_")))
+                        bindings = tuple(sorted(env.items()))
                         answers[k] = TraceNode(Atom(atom.pred, tuple(Const(v) for v in values)), "rule", rule,
                                                bindings, tuple(children))
         finally:
