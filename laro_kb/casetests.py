@@ -54,6 +54,12 @@ class Outcome:
 
 def load_tests(path: str | Path) -> list[CaseTest]:
     path = Path(path)
+    base, tests = read_test_file(path)
+    return [make_test(path, base, i, t) for i, t in enumerate(tests, 1)]
+
+
+def read_test_file(path: Path) -> tuple[dict, list]:
+    """A test file's ``base`` case and its raw list of tests (each checked by :func:`make_test`)."""
     data = read_data(path)
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
         raise CaseError("a test file is a mapping with a list under 'tests'", file=str(path))
@@ -62,21 +68,22 @@ def load_tests(path: str | Path) -> list[CaseTest]:
         key = sorted(unknown)[0]
         raise CaseError("is not a key of a test file", file=str(path), field=key,
                         suggestion=nearest(key, ["base", "tests", "description"]))
-    base = data.get("base") or {}
-    out = []
-    for i, t in enumerate(data["tests"], 1):
-        if not isinstance(t, dict) or not isinstance(t.get("name"), str) or not isinstance(t.get("expect"), dict):
-            raise CaseError("each test needs a 'name' sentence, a 'case' and an 'expect'", file=str(path),
-                            record=f"test {i}")
-        bad = set(t["expect"]) - set(EXPECT_KEYS)
-        if bad or "decision" not in t["expect"]:
-            key = sorted(bad)[0] if bad else "decision"
-            raise CaseError("expect needs 'decision' and may have " + ", ".join(EXPECT_KEYS[1:]), file=str(path),
-                            record=t["name"], field=f"expect.{key}", suggestion=nearest(key, EXPECT_KEYS))
-        case = merge(base, t.get("case") or {})
-        case.setdefault("id", f"{path.stem}-{i}")
-        out.append(CaseTest(t["name"], str(path), i, case, t["expect"]))
-    return out
+    return data.get("base") or {}, data["tests"]
+
+
+def make_test(path: Path, base: dict, i: int, t: Any) -> CaseTest:
+    """Test number ``i`` (from 1) of the file at ``path``, its case merged over ``base``."""
+    if not isinstance(t, dict) or not isinstance(t.get("name"), str) or not isinstance(t.get("expect"), dict):
+        raise CaseError("each test needs a 'name' sentence, a 'case' and an 'expect'", file=str(path),
+                        record=f"test {i}")
+    bad = set(t["expect"]) - set(EXPECT_KEYS)
+    if bad or "decision" not in t["expect"]:
+        key = sorted(bad)[0] if bad else "decision"
+        raise CaseError("expect needs 'decision' and may have " + ", ".join(EXPECT_KEYS[1:]), file=str(path),
+                        record=t["name"], field=f"expect.{key}", suggestion=nearest(key, EXPECT_KEYS))
+    case = merge(base, t.get("case") or {})
+    case.setdefault("id", f"{path.stem}-{i}")
+    return CaseTest(t["name"], str(path), i, case, t["expect"])
 
 
 def merge(base: Any, over: Any) -> Any:

@@ -280,4 +280,30 @@ def run_static(directory) -> tuple[list[Finding], object]:
     return findings + static_findings(statements, kb), kb
 
 
-__all__ = ["Finding", "parse_all", "static_findings", "run_static", "SEVERITIES", "Const"]
+@dataclass(frozen=True)
+class Report:
+    directory: str
+    findings: tuple[Finding, ...]
+    pathways: int = 0
+    statements: int = 0
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("error") == 0
+
+
+def run_check(directory) -> Report:
+    """Every static and semantic check of a kb directory (semantic ones only when it loads without errors)."""
+    from .semantic import semantic_findings
+    findings, kb = run_static(directory)
+    if kb is not None and not any(f.severity == "error" for f in findings):
+        findings += semantic_findings(kb)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0, f.code, f.message))
+    return Report(str(directory), tuple(findings), len(kb.pathways) if kb else 0, len(kb.statements) if kb else 0)
+
+
+__all__ = ["Finding", "Report", "parse_all", "static_findings", "run_static", "run_check", "SEVERITIES", "Const"]

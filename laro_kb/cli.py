@@ -6,6 +6,7 @@ messages and exit status 2 here, once, in :class:`_Group.invoke`.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -113,6 +114,80 @@ def repl(case, kb_dir):
     from .repl import run
     kb = load(kb_dir)
     run(kb, kb.read_case(case) if case else None)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@KB_OPTION
+def check(as_json, kb_dir):
+    """Check a knowledge base: Datalog only, defined predicates, safe rules, vocabulary, citations, live pathways.
+
+    Exit status 1 when there are errors. Example: laro-kb check --kb drafts/kb
+    """
+    from .check import run_check
+    from .kb import default_kb_dir
+    report = run_check(kb_dir or default_kb_dir())
+    if as_json:
+        click.echo(json.dumps({"kb": report.directory, "pathways": report.pathways, "statements": report.statements,
+                               "counts": {s: report.count(s) for s in ("error", "warning", "info")},
+                               "findings": [f.to_dict() for f in report.findings]}, indent=2))
+    else:
+        click.echo(f"laro-kb check: {report.directory} ({report.pathways} pathways, {report.statements} statements)")
+        for f in report.findings:
+            click.echo(str(f))
+        click.echo(f"{report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("pathway")
+@click.option("--near-miss", is_flag=True, help="Also a case per criterion that misses by that criterion alone, "
+                                                "as a test file (YAML) ready to keep under tests/cases/.")
+@KB_OPTION
+def witness(pathway, near_miss, kb_dir):
+    """Print a minimal case that PATHWAY approves (JSON), or with --near-miss a test file of MC/DC pairs (YAML).
+
+    Example: laro-kb witness nsclc.3b --near-miss > tests/cases/nsclc-3b-pairs.yaml
+    """
+    from .witness import near_misses, witness as find
+    from .errors import KBError
+    kb = load(kb_dir)
+    w = find(kb, pathway)
+    if w.case is None:
+        raise KBError(f"pathway {pathway} has no witness: its criteria {', '.join(w.conflict)} conflict "
+                      "(run laro-kb check)")
+    if not near_miss:
+        click.echo(json.dumps(w.case.as_dict(), indent=2))
+        return
+    click.echo(witness_tests_yaml(kb, pathway, w, near_misses(kb, pathway, w)), nl=False)
+
+
+def witness_tests_yaml(kb, pathway, w, misses) -> str:
+    import yaml
+    base = w.case.as_dict()
+    base.pop("id", None)
+    tests = [{"name": f"the minimal case for {pathway} should be approved under it",
+              "expect": {"decision": "approve", "verdicts": {pathway: "approved"}}}]
+    for m in misses:
+        if m.case is None:
+            continue
+        changed = {k: v for k, v in m.case.values if dict(w.case.values).get(k) != v}
+        override: dict = {}
+        for name, value in changed.items():
+            node = override
+            parts = name.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = list(value) if isinstance(value, tuple) else value
+        expect = {"decision": m.decision}
+        p = next((p for p in kb.decide(m.case).pathways if p.id == pathway), None)
+        expect["verdicts" if p is None else "failing"] = {pathway: [m.criterion]} if p else {pathway: "denied"}
+        if p is None:
+            expect.pop("verdicts")
+        tests.append({"name": f"the {pathway} minimal case without {kb.criteria[m.criterion].label if m.criterion in kb.criteria else m.criterion} should miss {pathway} by {m.criterion} alone",
+                      "case": override, "expect": expect})
+    return yaml.safe_dump({"description": f"witness and near misses of {pathway} (laro-kb witness --near-miss)",
+                           "base": base, "tests": tests}, sort_keys=False, allow_unicode=True, width=120)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,10 +43,12 @@ def _show(v) -> str:
 
 
 class Repairer:
-    def __init__(self, kb):
+    def __init__(self, kb, respect_immutable: bool = True):
         self.kb = kb
         self.criteria: dict[str, Criterion] = kb.criteria
         self.fields = kb.vocabulary.fields
+        self.respect_immutable = respect_immutable
+        self.points = boundary_points(kb)
 
     def for_pathway(self, case: Case, pathway_id: str, statuses: dict[str, str], exclusions: set[str]) -> Change:
         """``statuses``: criterion -> met / not_met / unknown (excluded / clear for exclusions)."""
@@ -95,9 +97,9 @@ class Repairer:
         if c.form in ("any_", "all_"):
             per_part = [self._options(p, want, values) for p in c.parts]
             if (c.form == "any_") == want:  # one part suffices
-                return sorted((o for opts in per_part for o in opts), key=len)[:6]
+                return sorted((o for opts in per_part for o in opts), key=len)[:8]
             combos = []
-            for combo in itertools.product(*[opts[:2] for opts in per_part]):
+            for combo in itertools.product(*[opts[:4] for opts in per_part]):
                 merged = _merge(combo, values)
                 if merged is not None:
                     combos.append(merged)
@@ -119,17 +121,13 @@ class Repairer:
             if f.type == "bool":
                 return [{f.name: not c.values[0]}]
             others = [t for t in f.term_names() if t not in c.values and not self._kind_of_any(t, c.values)]
-            return [{f.name: others[0]}] if others else []
+            return [{f.name: t} for t in others]
+        # every boundary point of the field (B-1, B, B+1 of each bound on it) on the wanted side, nearest first
         bound = c.values[0]
-        target = {("at_least", True): bound, ("at_least", False): bound - 1,
-                  ("more_than", True): bound + 1, ("more_than", False): bound,
-                  ("at_most", True): bound, ("at_most", False): bound + 1,
-                  ("less_than", True): bound - 1, ("less_than", False): bound}[(c.form, want)]
-        if f.bounds and not f.bounds[0] <= target <= f.bounds[1]:
-            return []
-        if f.step and target % f.step:
-            target = (target // f.step + (1 if c.form in ("at_least", "more_than") else 0)) * f.step
-        return [{f.name: target}]
+        test = {"at_least": lambda x: x >= bound, "more_than": lambda x: x > bound,
+                "at_most": lambda x: x <= bound, "less_than": lambda x: x < bound}[c.form]
+        fits = [x for x in self.points.get(f.name, ()) if test(x) == want]
+        return [{f.name: x} for x in sorted(fits, key=lambda x: (abs(x - bound), x))]
 
     def _fields_of(self, k: str) -> set[str]:
         c = self.criteria.get(k)
@@ -150,11 +148,28 @@ class Repairer:
         return False
 
     def _allowed(self, option: dict, values: dict) -> bool:
+        if not self.respect_immutable:
+            return True
         for name, value in option.items():
             f = self.fields.get(name)
             if f is not None and f.immutable and name in values and values[name] != value:
                 return False
         return True
+
+
+def boundary_points(kb) -> dict[str, list[int]]:
+    """For each numeric field a criterion reads: B-1, B and B+1 of every bound on it, within the field's range."""
+    points: dict[str, set] = {}
+    for c in kb.criteria.values():
+        if c.form in ("at_least", "more_than", "at_most", "less_than"):
+            f = kb.vocabulary.fields.get(c.field)
+            for x in (c.values[0] - 1, c.values[0], c.values[0] + 1):
+                if f is not None and f.bounds and not f.bounds[0] <= x <= f.bounds[1]:
+                    continue
+                if f is not None and f.step and x % f.step:
+                    continue
+                points.setdefault(c.field, set()).add(x)
+    return {k: sorted(v) for k, v in points.items()}
 
 
 def _merge(options, values: dict) -> Optional[dict]:
