@@ -15,7 +15,8 @@ and a list of ``tests``::
           needs: {solid_tumors.fda: [biomarker.acquired_resistance_mutation]}  # exactly what it asks for
           authorization_months: 12       # the authorization period of an approval
 
-A key set to ``null`` in a test's case removes that key of the base.
+A key set to ``null`` in a test's case removes that key of the base. ``docs/author-tests.md`` describes the
+format and ``laro-kb test`` (:mod:`laro_kb.authortests`), which runs such files and reports their coverage.
 """
 
 from __future__ import annotations

@@ -162,6 +162,31 @@ def witness(pathway, near_miss, kb_dir):
     click.echo(witness_tests_yaml(kb, pathway, w, near_misses(kb, pathway, w)), nl=False)
 
 
+@main.command(name="diff")
+@click.argument("old_kb", type=click.Path(file_okay=False))
+@click.argument("new_kb", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff_command(old_kb, new_kb, as_json):
+    """The decisions that change between two versions of the knowledge base, grouped by pathway.
+
+    Exit status 0 when nothing changes, 1 when some decision changes. Example: laro-kb diff kb drafts/kb
+    """
+    from .diff import diff, report_text
+    report = diff(load(old_kb), load(new_kb))
+    if as_json:
+        click.echo(json.dumps({"old": report.old, "new": report.new, "rules_changed": report.rules_changed,
+                               "no_change": report.no_change, "pathways": [
+                                   {"pathway": p.pathway, "status": p.status, "changed_criteria": list(p.changed_criteria),
+                                    "tried": p.tried, "differing": p.differing, "complete": p.complete,
+                                    "old_rules": list(p.old_rules), "new_rules": list(p.new_rules),
+                                    "examples": [{"old": e.old, "new": e.new, "case": e.case.as_dict()}
+                                                 for e in p.changes]}
+                                   for p in report.pathways if p.status != "unchanged"]}, indent=2))
+    else:
+        click.echo(report_text(report))
+    sys.exit(0 if report.no_change else 1)
+
+
 def witness_tests_yaml(kb, pathway, w, misses) -> str:
     import yaml
     base = w.case.as_dict()

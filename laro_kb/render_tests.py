@@ -41,10 +41,16 @@ def failures_text(results: Iterable[TestResult]) -> list[str]:
         lines.append(bar(r.name, "_"))
         lines.append(f"{r.where}" + (" (the test cannot be used)" if r.status == "error" else ""))
         if r.decision is not None:
-            lines.append(f"    got {r.decision!r}")
+            lines.append("    got " + _decision(r.decision))
         lines.extend(f"E   {p}" for p in r.problems)
         lines.append("")
     return lines
+
+
+def _decision(d) -> str:
+    """A decision in one short line: ``approve (nsclc.3a, solid_tumors.fda); 2 pathways pending, 1 denied``."""
+    approved = f" ({', '.join(p.id for p in d.approved)})" if d.approved else ""
+    return f"{d.outcome}{approved}; {len(d.pending)} pathways pending, {len(d.denied)} denied"
 
 
 def short_summary(results: Iterable[TestResult]) -> list[str]:
@@ -93,13 +99,32 @@ def coverage_text(cov: Coverage) -> list[str]:
              f"covered both ways: pathways {cov.pathway_percent:.1f}%, "
              f"criteria {percent(sum(x.covered for x in req), len(req)):.1f}%, "
              f"exclusions {percent(sum(x.covered for x in exc), len(exc)):.1f}%"]
-    gaps = (_gap("pathways no test reached", [(x.section, x.id) for x in p if not x.reached])
+    gaps = (_pathway_gaps(p)
             + _gap("pathways no test approved", [(x.section, x.id) for x in p if x.reached and not x.approved])
             + _gap("pathways no test missed", [(x.section, x.id) for x in p if x.reached and not x.missed])
             + _criteria_gaps("criteria", req, reached, "met", "not met or unknown")
             + _criteria_gaps("exclusions", exc, reached, "excluded", "clear")
             + _threshold_gaps(th, reached))
     return lines + ["", "not reached:"] + (gaps or ["  nothing: every pathway, criterion, exclusion and threshold was covered"])
+
+
+def _pathway_gaps(items) -> list[str]:
+    """Pathways no test reached, one line per section; a section none of whose pathways was reached is one word."""
+    unseen = [x for x in items if not x.reached]
+    if not unseen:
+        return []
+    size: dict[str, int] = {}
+    for x in items:
+        size[x.section] = size.get(x.section, 0) + 1
+    grouped: dict[str, list[str]] = {}
+    for x in unseen:
+        grouped.setdefault(x.section, []).append(x.id)
+    lines = [f"  pathways no test reached: {len(unseen)}"]
+    for section in sorted(grouped):
+        ids = grouped[section]
+        whole = len(ids) == size[section] and len(ids) > 1
+        lines.append(f"    {section}: " + (f"all {len(ids)} pathways" if whole else ", ".join(ids)))
+    return lines
 
 
 def _criteria_gaps(what: str, items: tuple[CriterionCoverage, ...], reached: set[str], yes: str, no: str) -> list[str]:

@@ -21,6 +21,14 @@ MAX_TRIES = 24
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A constraint on a list field: terms it must have, and terms (with their kinds) it must lack."""
+
+    has: frozenset = frozenset()
+    lacks: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
 class Change:
     """Set each field to a value: the smallest verified change, or why there is none."""
 
@@ -71,10 +79,12 @@ class Repairer:
             return Change((), False, f"no change of documentation can make it approvable: it would need a different "
                                      f"{what}")
         tried = 0
-        for combo in sorted(itertools.product(*needs), key=lambda c: (len(_merge(c, values) or {}), repr(c))):
-            merged = _merge(combo, values)
-            if merged is None:
-                continue
+        candidates = []
+        for combo in itertools.islice(itertools.product(*[opts[:4] for opts in needs]), 4096):
+            merged = _merge(combo, values, self._kind_of_any)
+            if merged is not None:
+                candidates.append(concrete(merged, values, self._kind_of_any))
+        for merged in sorted(candidates, key=len):  # stable: each criterion's options come nearest first
             tried += 1
             if tried > MAX_TRIES:
                 break
@@ -100,7 +110,7 @@ class Repairer:
                 return sorted((o for opts in per_part for o in opts), key=len)[:8]
             combos = []
             for combo in itertools.product(*[opts[:4] for opts in per_part]):
-                merged = _merge(combo, values)
+                merged = _merge(combo, values, self._kind_of_any)
                 if merged is not None:
                     combos.append(merged)
             return sorted(combos, key=len)[:6]
@@ -112,10 +122,9 @@ class Repairer:
             return []
         if c.form == "is_":
             if f.type == "terms":
-                current = tuple(values.get(f.name, ()))
                 if want:
-                    return [{f.name: tuple(sorted(set(current) | {v}))} for v in c.values]
-                return [{f.name: tuple(t for t in current if not self._kind_of_any(t, c.values))}]
+                    return [{f.name: Terms(has=frozenset({v}))} for v in c.values]
+                return [{f.name: Terms(lacks=frozenset(c.values))}]
             if want:
                 return [{f.name: v} for v in c.values]
             if f.type == "bool":
@@ -150,7 +159,7 @@ class Repairer:
     def _allowed(self, option: dict, values: dict) -> bool:
         if not self.respect_immutable:
             return True
-        for name, value in option.items():
+        for name, value in concrete(option, values, self._kind_of_any).items():
             f = self.fields.get(name)
             if f is not None and f.immutable and name in values and values[name] != value:
                 return False
@@ -172,14 +181,31 @@ def boundary_points(kb) -> dict[str, list[int]]:
     return {k: sorted(v) for k, v in points.items()}
 
 
-def _merge(options, values: dict) -> Optional[dict]:
+def _merge(options, values: dict, kind_of=None) -> Optional[dict]:
+    """One assignment from several options (None if they conflict), as concrete values against ``values``."""
     merged: dict = {}
     for o in options:
         for k, v in o.items():
             if k in merged and merged[k] != v:
-                if isinstance(v, tuple) and isinstance(merged[k], tuple):
-                    merged[k] = tuple(sorted(set(merged[k]) | set(v)))
+                if isinstance(v, Terms) and isinstance(merged[k], Terms):
+                    both = Terms(merged[k].has | v.has, merged[k].lacks | v.lacks)
+                    if any(t == x or (kind_of and kind_of(t, (x,))) for t in both.has for x in both.lacks):
+                        return None
+                    merged[k] = both
                     continue
                 return None
             merged[k] = v
-    return {k: v for k, v in merged.items() if values.get(k) != v}
+    return merged
+
+
+def concrete(merged: dict, values: dict, kind_of=None) -> dict:
+    """Field values for an assignment: a list field keeps its documented terms, plus ``has``, less ``lacks``."""
+    out = {}
+    for k, v in merged.items():
+        if isinstance(v, Terms):
+            current = set(values.get(k, ()))
+            kept = {t for t in current if not (t in v.lacks or (kind_of and kind_of(t, tuple(v.lacks))))}
+            v = tuple(sorted(kept | set(v.has)))
+        if values.get(k) != v:
+            out[k] = v
+    return out

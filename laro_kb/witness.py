@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .case import Case
-from .repair import Repairer, _merge
+from .repair import Repairer, _merge, concrete
 
 MAX_LEAVES = 60
 
@@ -47,14 +47,14 @@ def witness(kb, pid: str) -> Witness:
     options = [r._options(k, dim != "exclusion", {}) for k, dim in reqs]
     base = Case(f"witness-{pid}", ())
     leaves = 0
-    for merged in _consistent(options, {}, 0):
+    for merged in _consistent(options, {}, 0, r._kind_of_any):
         leaves += 1
-        case = base.with_values(**merged)
+        case = base.with_values(**concrete(merged, {}, r._kind_of_any))
         if r.approves(case, pid):
             return Witness(pid, case)
         if leaves >= MAX_LEAVES:
             break
-    conflict, excluded = _smallest_conflict(reqs, options)
+    conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any)
     return Witness(pid, None, conflict, excluded)
 
 
@@ -69,7 +69,7 @@ def near_misses(kb, pid: str, w: Optional[Witness] = None) -> list[NearMiss]:
     for k, dim in requirements(kb, pid):
         found = None
         for option in r._options(k, dim == "exclusion", values):
-            case = w.case.with_values(**option)
+            case = w.case.with_values(**concrete(option, values, r._kind_of_any))
             d = kb.decide(case)
             p = next((p for p in d.pathways if p.id == pid), None)
             if p is not None and [c.criterion for c in p.failing] == [k]:
@@ -82,24 +82,24 @@ def near_misses(kb, pid: str, w: Optional[Witness] = None) -> list[NearMiss]:
     return out
 
 
-def _consistent(options: list[list[dict]], merged: dict, i: int):
+def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
     """Depth-first: every consistent choice of one option per criterion, smallest first."""
     if i == len(options):
         yield merged
         return
     for option in sorted(options[i], key=len)[:6]:
-        combined = _merge([merged, option], {})
+        combined = _merge([merged, option], {}, kind_of)
         if combined is not None:
-            yield from _consistent(options, combined, i + 1)
+            yield from _consistent(options, combined, i + 1, kind_of)
 
 
-def _smallest_conflict(reqs, options) -> tuple[tuple[str, ...], bool]:
+def _smallest_conflict(reqs, options, kind_of=None) -> tuple[tuple[str, ...], bool]:
     for k, opts in zip(reqs, options):
         if not opts:
             return (k[0],), k[1] == "exclusion"
     for size in (2, 3):
         for combo in itertools.combinations(range(len(reqs)), size):
-            if not any(True for _ in _consistent([options[i] for i in combo], {}, 0)):
+            if not any(True for _ in _consistent([options[i] for i in combo], {}, 0, kind_of)):
                 names = tuple(reqs[i][0] for i in combo)
                 return names, any(reqs[i][1] == "exclusion" for i in combo)
     return tuple(k for k, _ in reqs), False
