@@ -196,7 +196,9 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
     for m in misses:
         if m.case is None:
             continue
-        changed = {k: v for k, v in m.case.values if dict(w.case.values).get(k) != v}
+        now = dict(m.case.values)
+        changed = {k: v for k, v in now.items() if dict(w.case.values).get(k) != v}
+        changed.update({k: None for k, _ in w.case.values if k not in now})  # null removes a key of the base
         override: dict = {}
         for name, value in changed.items():
             node = override
@@ -204,7 +206,7 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
             for part in parts[:-1]:
                 node = node.setdefault(part, {})
             node[parts[-1]] = list(value) if isinstance(value, tuple) else value
-        expect = {"decision": m.decision}
+        expect: dict = {"decision": m.decision}
         p = next((p for p in kb.decide(m.case).pathways if p.id == pathway), None)
         expect["verdicts" if p is None else "failing"] = {pathway: [m.criterion]} if p else {pathway: "denied"}
         if p is None:

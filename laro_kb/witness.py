@@ -69,7 +69,9 @@ def near_misses(kb, pid: str, w: Optional[Witness] = None) -> list[NearMiss]:
     for k, dim in requirements(kb, pid):
         found = None
         for option in r._options(k, dim == "exclusion", values):
-            case = w.case.with_values(**concrete(option, values, r._kind_of_any))
+            case = _valid(kb, w.case.with_values(**concrete(option, values, r._kind_of_any)))
+            if case is None:
+                continue
             d = kb.decide(case)
             p = next((p for p in d.pathways if p.id == pid), None)
             if p is not None and [c.criterion for c in p.failing] == [k]:
@@ -80,6 +82,17 @@ def near_misses(kb, pid: str, w: Optional[Witness] = None) -> list[NearMiss]:
                 break
         out.append(found or NearMiss(k, dim, None))
     return out
+
+
+def _valid(kb, case: Case) -> Optional[Case]:
+    """The case if it passes case validation; with another section, its subsection is dropped; else None."""
+    from .errors import CaseError
+    for candidate in (case, case.with_values(**{"diagnosis.subsection": None})):
+        try:
+            return kb.parse_case(candidate.as_dict())
+        except CaseError:
+            continue
+    return None
 
 
 def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
