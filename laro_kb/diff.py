@@ -120,7 +120,7 @@ def _compare(old, new, pid: str, changed: tuple[str, ...]) -> PathwayDiff:
             differing += 1
             if len(examples) < 3:
                 examples.append(VerdictChange(case, a, b))
-    return PathwayDiff(pid, "changed", changed, _sources(old, changed), _sources(new, changed), tried,
+    return PathwayDiff(pid, "changed", changed, _sources(old, pid, changed), _sources(new, pid, changed), tried,
                        tuple(examples), differing, tried == total)
 
 
@@ -166,12 +166,20 @@ def _domain(old, new, field: str) -> list:
     return terms + ([other] if other else []) + [None]
 
 
-def _sources(kb, criteria: tuple[str, ...]) -> tuple[str, ...]:
+LINKS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
+FORMS = ("is_", "at_least", "more_than", "at_most", "less_than", "any_", "all_", "not_")
+
+
+def _sources(kb, pid: str, criteria: tuple[str, ...]) -> tuple[str, ...]:
+    """The facts behind the criteria that differ: the pathway's links to them, and their definitions."""
     out = []
     wanted = set(criteria)
     for st in kb.statements:
-        if isinstance(st, Fact) and st.values and st.values[0] in wanted and st.atom.pred in (
-                "is_", "at_least", "more_than", "at_most", "less_than", "any_", "all_", "not_"):
+        if not isinstance(st, Fact) or not st.values:
+            continue
+        link = st.atom.pred in LINKS and st.values == (pid,) + st.values[1:] and st.values[1] in wanted
+        definition = st.atom.pred in FORMS and st.values[0] in wanted
+        if link or definition:
             out.append(f"{st.file.rsplit('/', 1)[-1]}:{st.line}  + {st.atom}")
     return tuple(out)
 
