@@ -217,5 +217,9 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
                            "base": base, "tests": tests}, sort_keys=False, allow_unicode=True, width=120)
 
 
+from .cli_test import test_command  # noqa: E402  (a module of its own: runner, report and coverage)
+
+main.add_command(test_command)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -28,7 +28,11 @@ def _isolated_engine_state():
 @pytest.fixture(scope="session")
 def kb():
     """The shipped knowledge base (loaded once; every decision retracts its own facts)."""
-    return laro_kb.load(KB_DIR)
+    import gc
+    loaded = laro_kb.load(KB_DIR)
+    loaded.program  # the tracer's index, built once
+    gc.freeze()  # the kb lives for the whole session: keep the collector from rescanning it
+    return loaded
 
 
 @pytest.fixture
