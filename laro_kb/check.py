@@ -15,6 +15,7 @@ from typing import Optional
 from .errors import KBError
 from .program import Atom, Comparison, Const, Fact, Rule, Var, parse_file
 from .materialize import PATIENT_PREDICATES
+from .pathways import ATOMIC, COMPOSITE, DIMENSIONS
 
 SEVERITIES = ("error", "warning", "info")
 # predicates that laro_kb itself queries (the kb's interface to the library): defined but unused is fine for these
@@ -26,8 +27,8 @@ QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3
            "unknown/2", "off_indication/2", "closed/2", "open_/2", "assessed/4", "needs/3", "status/4",
            "candidate/2", "criterion/1", "reads/2", "part/2", "form/2", "is_/3", "at_least/3", "more_than/3",
            "at_most/3", "less_than/3", "any_/2", "all_/2", "not_/2", "requires/2"}
-FORMS = ("is_", "at_least", "more_than", "at_most", "less_than", "any_", "all_", "not_")
-LINKS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
+FORMS = tuple(ATOMIC) + tuple(COMPOSITE)  # is_, at_least, more_than, at_most, less_than, any_, all_, not_
+LINKS = DIMENSIONS
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .case import Case
+from .check import FORMS, LINKS
 from .explain import CID
 from .program import Fact, Rule
 from .trace import Tracer
@@ -166,8 +167,6 @@ def _domain(old, new, field: str) -> list:
     return terms + ([other] if other else []) + [None]
 
 
-LINKS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
-FORMS = ("is_", "at_least", "more_than", "at_most", "less_than", "any_", "all_", "not_")
 
 
 def _sources(kb, pid: str, criteria: tuple[str, ...]) -> tuple[str, ...]:
