@@ -24,6 +24,7 @@ from .vocabulary import Field, Vocabulary
 ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 MAX_TEXT = 2000
 MAX_ID = 200
+MAX_FILE_BYTES = 1 << 20  # a case file over 1 MiB is refused unread
 UNKNOWN = "unknown"  # accepted for any term field; the same as null
 
 
@@ -82,6 +83,8 @@ def load_case_file(path: str | Path, vocabulary: Vocabulary) -> Case:
 
 def read_data(path: Path) -> Any:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CaseError(f"is larger than {MAX_FILE_BYTES >> 20} MiB; a case file is a few kilobytes", file=str(path))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CaseError("no such file", file=str(path)) from None
@@ -95,6 +98,8 @@ def read_data(path: Path) -> Any:
         if path.suffix.lower() in (".yaml", ".yml"):
             return yaml.load(text, Loader=_UniqueKeyLoader)
         return json.loads(text, object_pairs_hook=_unique_pairs)
+    except RecursionError:
+        raise CaseError("is nested too deeply to be a case file", file=str(path)) from None
     except _DuplicateKey as exc:
         raise CaseError(f"has the key '{exc.key}' twice in one mapping", file=str(path), line=exc.line) from None
     except json.JSONDecodeError as exc:
@@ -141,8 +146,10 @@ def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
     if not isinstance(data, Mapping):
         raise CaseError(f"a case must be a mapping of fields, not {_kind(data)}", file=file, record=record)
     case_id = data.get("id", default_id)
-    if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or len(str(case_id)) > MAX_ID:
-        raise CaseError(f"must be a string of at most {MAX_ID} characters", file=file, record=record, field="id")
+    if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or len(str(case_id)) > MAX_ID \
+            or _has_control(str(case_id)):
+        raise CaseError(f"must be text of at most {MAX_ID} characters, with no control characters", file=file,
+                        record=record, field="id")
     case_id = str(case_id)
     record = record or case_id
     values: dict[str, Any] = {}
@@ -217,6 +224,8 @@ def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
             raise err(f"must be text, not {_kind(value)}")
         if len(value) > MAX_TEXT:
             raise err(f"is longer than {MAX_TEXT} characters")
+        if _has_control(value.replace("\n", "").replace("\t", "")):
+            raise err("contains a control character")
         return value
     raise err(f"has unsupported type {f.type}")  # pragma: no cover - Vocabulary refuses other types
 
@@ -263,6 +272,10 @@ def _check_consistency(values: dict, vocabulary: Vocabulary, file, record) -> No
     if sub and sec and sub != "other" and vocabulary.subsection_of.get(sub) != sec:
         raise CaseError(f"'{sub}' is a subsection of '{vocabulary.subsection_of.get(sub)}', not of '{sec}'",
                         file=file, record=record, field="diagnosis.subsection")
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" for ch in text)
 
 
 def _kind(value: Any) -> str:

@@ -28,14 +28,14 @@ class LaroError(Exception):
     def __str__(self) -> str:
         where = []
         if self.file:
-            where.append(f"{self.file}:{self.line}" if self.line else self.file)
+            where.append(f"{safe(self.file, 300)}:{self.line}" if self.line else safe(self.file, 300))
         if self.record:
-            where.append(f"record {self.record}")
+            where.append(f"record {safe(self.record)}")
         if self.field:
-            where.append(f"field '{self.field}'")
-        text = (": ".join(where) + ": " if where else "") + self.message
+            where.append(f"field '{safe(self.field)}'")
+        text = (": ".join(where) + ": " if where else "") + safe(self.message, 500)
         if self.suggestion:
-            text += f" (did you mean '{self.suggestion}'?)"
+            text += f" (did you mean '{safe(self.suggestion)}'?)"
         return text
 
     def to_dict(self) -> dict:
@@ -51,10 +51,18 @@ class KBError(LaroError):
     """A knowledge base that is not Datalog, or is inconsistent with itself."""
 
 
+def safe(text, limit: int = 120) -> str:
+    """Text from input, fit for a one-line message: control characters escaped, and cut to ``limit``."""
+    text = str(text)
+    out = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return out if len(out) <= limit else out[:limit - 3] + "..."
+
+
 def nearest(word: str, choices: Iterable[str]) -> Optional[str]:
     """The closest valid term to ``word``, for "did you mean" hints."""
     choices = list(choices)
-    match = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.5)
+    word = str(word)[:200]  # a hostile megabyte is not worth comparing
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
     if match:
         return match[0]
     lowered = {c.lower(): c for c in choices}
