@@ -217,6 +217,36 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
                            "base": base, "tests": tests}, sort_keys=False, allow_unicode=True, width=120)
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="JSON Lines output file.")
+@click.option("--explain", is_flag=True, help="Add each decision's explanation (docs/explanations.md) to its record.")
+@click.option("--resume", is_flag=True, help="Reuse the records of ids already decided in OUTPUT (or OUTPUT.partial).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
+@KB_OPTION
+def batch(input_path, output, explain, resume, jobs, kb_dir):
+    """Decide a JSON Lines file or a directory of case files into JSON Lines, one record per input, in order.
+
+    Exit status 0 when every record was decided, 1 when some were errors.
+    Example: laro-kb batch requests.jsonl -o decisions.jsonl --jobs 2
+    """
+    import os
+    from pathlib import Path
+    from . import batch as batch_module
+    kb = load(kb_dir)
+    jobs = jobs or os.cpu_count() or 1
+    total = sum(1 for _ in batch_module.read_input(Path(input_path)))
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="deciding", file=sys.stderr) as bar:
+            summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume,
+                                       jobs=jobs, kb_dir=kb_dir, progress=bar.update)
+    else:
+        summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume, jobs=jobs,
+                                   kb_dir=kb_dir)
+    click.echo(summary.line(), err=True)
+    sys.exit(1 if summary.errors else 0)
+
+
 from .cli_test import test_command  # noqa: E402  (a module of its own: runner, report and coverage)
 
 main.add_command(test_command)

@@ -108,6 +108,10 @@ class KnowledgeBase:
             rows = self.engine.ask("report", cid, None, None, None, None)
         finally:
             self.engine.retract(handles)
+        return self._decision(case, rows)
+
+    def _decision(self, case: Case, rows: list[tuple]) -> Decision:
+        """A Decision from the kb's report/5 rows for one case."""
         by_kind: dict[str, list] = {}
         for _, kind, a, b, c in rows:
             by_kind.setdefault(kind, []).append((a, b, c))
@@ -121,6 +125,23 @@ class KnowledgeBase:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
                         notes, self)
+
+    def decide_many(self, cases: list[Case]) -> list[Decision]:
+        """Decide many cases set-at-a-time: all their facts in the engine at once (each under its own case id), one
+        query for all of them, then every fact retracted. The same decisions as :meth:`decide` one by one."""
+        with self._lock:
+            cids = [f"#case{next(self._ids)}" for _ in cases]
+        facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
+        handles = self.engine.assert_facts(facts)
+        try:
+            rows = self.engine.ask("report", None, None, None, None, None)
+        finally:
+            self.engine.retract(handles)
+        by_case: dict[str, list] = {cid: [] for cid in cids}
+        for cid, kind, a, b, c in rows:
+            if cid in by_case:  # a case another thread is deciding at this moment is not ours
+                by_case[cid].append((cid, kind, a, b, c))
+        return [self._decision(case, by_case[cid]) for case, cid in zip(cases, cids)]
 
     def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
         """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
