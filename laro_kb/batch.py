@@ -140,7 +140,7 @@ def run(kb, input_path: Path, output: Path, *, explain: bool = False, resume: bo
                     summary.errors += 1
                 else:
                     summary.decided[rec["decision"]] += 1
-                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                out.write(json.dumps(rec) + "\n")  # ASCII: no U+2028 line separators inside a line
             out.flush()
             os.fsync(out.fileno())
     finally:
@@ -165,7 +165,7 @@ def _previous(output: Path, partial: Path) -> dict:
     for path in (partial, output):
         if not path.exists():
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8").split("\n"):
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import laro_kb
+from laro_kb.batch import decide_records
 from laro_kb.errors import CaseError
 from laro_kb.explain import explain
 
@@ -70,6 +71,9 @@ def test_a_valid_case_decides_the_same_in_the_long_lived_engine_and_the_tracer(c
     assert d.outcome in ("approve", "pend", "deny")
     assert (d.outcome == "approve") == bool(d.approved) and (d.outcome == "pend") == bool(d.pending)
     assert explain(KB, case, changes=False).outcome == d.outcome
+    (rec,) = decide_records(KB, [("hypothesis", case.as_dict())])  # the batch path
+    assert (rec["decision"], rec["approved"]) == (d.outcome, [p.id for p in d.approved])
+    assert KB.decide_many([case]) == [d]  # set-at-a-time
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -134,3 +134,17 @@ def test_a_kb_directory_with_code_is_refused_before_any_of_it_runs(tmp_path, pay
         with pytest.raises(KBError):
             laro_kb.load(copy)
     assert not marker.exists()
+
+
+def test_hostile_batch_records_become_error_records(kb, tmp_path, payloads, reference):
+    from laro_kb import batch
+    marker, values = payloads
+    path = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": f"h{i}", "biomarker": {"ntrk_fusion": v}}) for i, v in enumerate(values)]
+    lines += [json.dumps({"id": "k", v[:40] or "x": 1}) for v in values]
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\xfe{\n")
+    out = tmp_path / "out.jsonl"
+    summary = batch.run(kb, path, out)
+    assert summary.errors == summary.total == len(lines) + 1
+    assert all("error" in json.loads(line) for line in out.read_text().splitlines())
+    check_clean(kb, marker, reference)
