@@ -97,8 +97,10 @@ _WORKER_KB = None
 
 def _init_worker(kb_dir: Optional[str]) -> None:
     global _WORKER_KB
+    import gc
     from .kb import load
     _WORKER_KB = load(kb_dir)
+    gc.freeze()  # the worker's kb lives as long as the worker
 
 
 def _work(args) -> list[dict]:
