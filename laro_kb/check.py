@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from .errors import KBError
-from .program import Atom, Comparison, Const, Fact, Rule, Var, parse_file
+from .program import Atom, Comparison, Fact, Rule, Var, parse_file
 from .materialize import PATIENT_PREDICATES
 from .pathways import ATOMIC, COMPOSITE, DIMENSIONS
 
@@ -307,4 +307,4 @@ def run_check(directory) -> Report:
     return Report(str(directory), tuple(findings), len(kb.pathways) if kb else 0, len(kb.statements) if kb else 0)
 
 
-__all__ = ["Finding", "Report", "parse_all", "static_findings", "run_static", "run_check", "SEVERITIES", "Const"]
+__all__ = ["Finding", "Report", "parse_all", "static_findings", "run_static", "run_check", "SEVERITIES"]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Optional
 
 from .case import Case
 from .check import FORMS, LINKS
@@ -215,4 +214,4 @@ def _show(v) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-__all__ = ["diff", "DiffReport", "PathwayDiff", "VerdictChange", "report_text", "Optional"]
+__all__ = ["diff", "DiffReport", "PathwayDiff", "VerdictChange", "report_text"]

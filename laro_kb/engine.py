@@ -16,11 +16,11 @@ import threading
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
-from pyDatalog import Logic as _logic_module  # noqa: F401  (initialises pyEngine.Logic)
+from pyDatalog import Logic as _logic_module  # noqa: F401  (importing it sets pyEngine.Logic)
 from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
-from .program import Atom, Comparison, Const, Fact, Rule, Statement, Var
+from .program import Atom, Comparison, Fact, Statement, Var
 
 pyEngine.Float_Precision = None  # compare floats exactly: 29.9999 must not pass ">= 30"
 
@@ -110,4 +110,4 @@ def _literal(lit: Atom | Comparison):
     return pyEngine.Literal(("~" if lit.negated else "") + lit.pred, [_term(a) for a in lit.args])
 
 
-__all__ = ["Engine", "Const", "Var", "Rule", "Fact"]
+__all__ = ["Engine"]

@@ -12,7 +12,7 @@ the standard evaluation of the lower strata of a stratified program ahead of tim
 
 from __future__ import annotations
 
-from .program import Atom, Fact, Rule, Statement
+from .program import Atom, Rule, Statement
 
 PATIENT_PREDICATES = frozenset({"val/3", "known/2", "case/1"})
 
@@ -47,4 +47,4 @@ def materialize(engine, statements: list[Statement], clauses: list) -> dict[str,
     return {key: len(rows) for key, rows in answers.items()}
 
 
-__all__ = ["static_predicates", "materialize", "PATIENT_PREDICATES", "Fact"]
+__all__ = ["static_predicates", "materialize", "PATIENT_PREDICATES"]

@@ -16,7 +16,7 @@ problems: empty means the explanation re-verified.
 from __future__ import annotations
 
 from .explain import CID, Explanation
-from .program import Atom, Comparison, Const, Var
+from .program import Atom, Comparison, Const
 from .trace import TraceNode, _compare, _k
 
 
@@ -126,4 +126,4 @@ def _key(pred, values) -> tuple:
     return (pred,) + tuple(_k(v) for v in values)
 
 
-__all__ = ["verify", "Var"]
+__all__ = ["verify"]

@@ -229,4 +229,4 @@ def _compare(a, op, b) -> bool:
         return False
 
 
-__all__ = ["Program", "Tracer", "TraceNode", "Fact"]
+__all__ = ["Program", "Tracer", "TraceNode"]
