@@ -28,6 +28,15 @@ MAX_FILE_BYTES = 1 << 20  # a case file over 1 MiB is refused unread
 UNKNOWN = "unknown"  # accepted for any term field; the same as null
 
 
+def set_field(data: dict, name: str, value) -> None:
+    """Put ``value`` at a dotted field name in the nested form of a case: 'patient.age' -> data['patient']['age']."""
+    *groups, leaf = name.split(".")
+    node = data
+    for group in groups:
+        node = node.setdefault(group, {})
+    node[leaf] = value
+
+
 @dataclass(frozen=True)
 class Case:
     """A validated case: its id and its documented (non-null) values, by field name."""
@@ -43,11 +52,7 @@ class Case:
         """The nested form of a case file (round-trips through :func:`parse_case`)."""
         out: dict = {"id": self.id}
         for name, value in self.values:
-            node = out
-            parts = name.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = list(value) if isinstance(value, tuple) else value
+            set_field(out, name, list(value) if isinstance(value, tuple) else value)
         return out
 
     def with_values(self, **changes) -> "Case":
@@ -164,12 +169,7 @@ def case_from_keywords(vocabulary: Vocabulary, case_id: str = "case", **keywords
     """Build a case from keywords: ``age=58`` (a unique leaf name) or ``patient__age=58``."""
     data: dict = {"id": case_id}
     for key, value in keywords.items():
-        name = resolve_field(key.replace("__", "."), vocabulary)
-        node = data
-        parts = name.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+        set_field(data, resolve_field(key.replace("__", "."), vocabulary), value)
     return parse_case(data, vocabulary, record=case_id)
 
 

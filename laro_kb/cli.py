@@ -198,6 +198,7 @@ def diff_command(old_kb, new_kb, as_json):
 
 def witness_tests_yaml(kb, pathway, w, misses) -> str:
     import yaml
+    from .case import set_field
     base = w.case.as_dict()
     base.pop("id", None)
     tests = [{"name": f"the minimal case for {pathway} should be approved under it",
@@ -210,11 +211,7 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
         changed.update({k: None for k, _ in w.case.values if k not in now})  # null removes a key of the base
         override: dict = {}
         for name, value in changed.items():
-            node = override
-            parts = name.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = list(value) if isinstance(value, tuple) else value
+            set_field(override, name, list(value) if isinstance(value, tuple) else value)
         expect: dict = {"decision": m.decision}
         p = next((p for p in kb.decide(m.case).pathways if p.id == pathway), None)
         expect["verdicts" if p is None else "failing"] = {pathway: [m.criterion]} if p else {pathway: "denied"}

@@ -14,7 +14,7 @@ import shlex
 from pathlib import Path
 from typing import Optional
 
-from .case import Case, resolve_field
+from .case import Case, resolve_field, set_field
 from .errors import LaroError
 from .render import decision_text
 from .render_explain import explanation_text
@@ -62,11 +62,7 @@ class Shell(cmd.Cmd):
         data = self.case.as_dict()
         for name, raw in pairs:
             full = resolve_field(name, self.kb.vocabulary)
-            node = data
-            parts = full.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = _parse_value(raw, self.kb.vocabulary.fields[full].type)
+            set_field(data, full, _parse_value(raw, self.kb.vocabulary.fields[full].type))
         return self.kb.parse_case(data, record=self.case.id)
 
     # -- commands --------------------------------------------------------------------------------------------------

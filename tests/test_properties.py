@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import laro_kb
 from laro_kb.batch import decide_records
+from laro_kb.case import set_field
 from laro_kb.errors import CaseError
 from laro_kb.explain import explain
 
@@ -52,11 +53,7 @@ def valid_cases(draw):
         else:
             value = draw(st.one_of(st.none(), st.none(), value_of(f)))
         if value is not None:
-            node = data
-            parts = name.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = value
+            set_field(data, name, value)
     try:
         return KB.parse_case(data)
     except CaseError as exc:
@@ -92,11 +89,7 @@ junk = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats
 @given(st.sampled_from(sorted(KB.vocabulary.fields) + ["patient", "diagnosis", "nope", "id"]), junk)
 def test_junk_in_any_field_is_a_case_error_or_a_valid_case_never_a_crash(name, value):
     data: dict = {"id": "j"}
-    node = data
-    parts = name.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+    set_field(data, name, value)
     try:
         case = KB.parse_case(data)
     except CaseError as exc:

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import laro_kb
+from laro_kb.case import set_field
 from laro_kb.cli import main
 from laro_kb.errors import CaseError, KBError, LaroError
 from laro_kb.repl import Shell
@@ -49,11 +50,7 @@ def test_every_field_of_a_case_file_refuses_or_stores_hostile_strings(kb, tmp_pa
     for name in fields:
         for value in values:
             data: dict = {"id": "h"}
-            node = data
-            parts = name.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = value
+            set_field(data, name, value)
             path = tmp_path / "h.json"
             path.write_text(json.dumps(data))
             try:
