@@ -37,10 +37,21 @@ class Summary:
         return text + (f" ({self.resumed} reused from a previous run)" if self.resumed else "")
 
 
+CASE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def count_records(path: Path) -> int:
+    """How many records INPUT holds (for a progress bar), without parsing them."""
+    if path.is_dir():
+        return sum(1 for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES)
+    with path.open("rb") as handle:
+        return sum(1 for raw in handle if raw.strip())
+
+
 def read_input(path: Path) -> Iterator[tuple[str, object]]:
     """(source, data or CaseError) per record, in input order."""
     if path.is_dir():
-        for f in sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".yaml", ".yml")):
+        for f in sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES):
             try:
                 yield str(f), read_data(f)
             except CaseError as exc:

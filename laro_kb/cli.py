@@ -241,7 +241,7 @@ def batch(input_path, output, explain, resume, jobs, kb_dir):
     from . import batch as batch_module
     kb = load(kb_dir)
     jobs = jobs or os.cpu_count() or 1
-    total = sum(1 for _ in batch_module.read_input(Path(input_path)))
+    total = batch_module.count_records(Path(input_path))
     if sys.stderr.isatty():
         with click.progressbar(length=total, label="deciding", file=sys.stderr) as bar:
             summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume,

@@ -107,3 +107,8 @@ def test_explain_adds_the_explanation_json(kb, tmp_path):
 def test_set_at_a_time_decides_as_one_at_a_time(kb):
     cases = [kb.parse_case(t.case) for t in SAMPLE]
     assert kb.decide_many(cases) == [kb.decide(c) for c in cases]
+
+
+def test_records_are_counted_without_parsing(jsonl):
+    assert batch.count_records(jsonl) == len(SAMPLE) + 2  # the blank line is not a record, the bad JSON is
+    assert batch.count_records(EXAMPLES) == 5
