@@ -88,17 +88,6 @@ class Engine:
             answer = pyEngine.Literal(pred, terms).ask()
             return [] if answer is True or not answer else list(answer)
 
-    def holds(self, pred: str, *args) -> bool:
-        """Whether the ground literal ``pred(args)`` is derivable."""
-        with self.active():
-            answer = pyEngine.Literal(pred, [pyEngine.Term_of(a) for a in args]).ask()
-            return bool(answer)
-
-    def defined(self) -> set[str]:
-        """``name/arity`` of every predicate with a fact or a rule."""
-        with self.active():
-            return {pid for pid, pred in Logic.tl.logic.Db.items() if len(pred.db) and not pred.prim}
-
 
 def _term(t):
     return pyEngine.Var(t.name) if isinstance(t, Var) else pyEngine.Term_of(t.value)

@@ -75,8 +75,5 @@ class Vocabulary:
         return cls(fields, tuple(sorted(engine.ask("is_a", None, None))), conflicts,
                    dict(engine.ask("subsection_of", None, None)))
 
-    def field(self, name: str) -> Field:
-        return self.fields[name]
-
     def groups(self) -> set[str]:
         return {f.group for f in self.fields.values() if f.group}
