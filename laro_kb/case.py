@@ -28,6 +28,15 @@ MAX_FILE_BYTES = 1 << 20  # a case file over 1 MiB is refused unread
 UNKNOWN = "unknown"  # accepted for any term field; the same as null
 
 
+def show_value(value) -> str:
+    """A case value as people and the case format write it: true/false, [a, b], 58, positive."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
 def set_field(data: dict, name: str, value) -> None:
     """Put ``value`` at a dotted field name in the nested form of a case: 'patient.age' -> data['patient']['age']."""
     *groups, leaf = name.split(".")

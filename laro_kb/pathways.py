@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from .case import show_value
+
 DIMENSIONS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
 # the order in which a pathway's criteria are listed in decisions and explanations
 DISPLAY_ORDER = {d: i for i, d in enumerate(("indication", "eligibility", "biomarker", "setting", "line", "regimen",
@@ -68,14 +70,10 @@ class Criterion:
 
     def describe(self) -> str:
         if self.form == "is_":
-            return f"{self.field} is {' or '.join(_word(v) for v in self.values)}"
+            return f"{self.field} is {' or '.join(show_value(v) for v in self.values)}"
         if self.form in ATOMIC:
             return f"{self.field} {ATOMIC[self.form]} {self.values[0]}"
         return f"{COMPOSITE[self.form]} ({', '.join(self.parts)})"
-
-
-def _word(value) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def read_pathways(engine) -> dict[str, Pathway]:

@@ -10,18 +10,11 @@ from __future__ import annotations
 import json
 from typing import Optional
 
+from .case import show_value as show
 from .explain import SCHEMA, CriterionExplanation, Explanation, PathwayExplanation
 from .trace import TraceNode
 
 DEFAULT_DEPTH = 3
-
-
-def show(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
 
 
 def short_source(p: PathwayExplanation) -> str:

@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Optional
 
-from .case import Case
+from .case import Case, show_value
 from .pathways import Criterion
 from .trace import Tracer
 
@@ -39,15 +39,7 @@ class Change:
     def describe(self) -> str:
         if not self.sets:
             return self.reason or "no change of documentation can make it approvable"
-        return ", ".join(f"{f} were {_show(v)}" for f, v in self.sets)
-
-
-def _show(v) -> str:
-    if isinstance(v, tuple):
-        return "[" + ", ".join(map(str, v)) + "]"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+        return ", ".join(f"{f} were {show_value(v)}" for f, v in self.sets)
 
 
 class Repairer:
@@ -75,7 +67,7 @@ class Repairer:
         if any(not opts for opts in needs):
             fixed = sorted({f for k, opts in zip(self._pending, needs) if not opts for f in self._fields_of(k)
                             if f in values and self.fields.get(f) is not None and self.fields[f].immutable})
-            what = ", ".join(f"{f} (documented {_show(values[f])})" for f in fixed) or "facts that cannot change"
+            what = ", ".join(f"{f} (documented {show_value(values[f])})" for f in fixed) or "facts that cannot change"
             return Change((), False, f"no change of documentation can make it approvable: it would need a different "
                                      f"{what}")
         tried = 0

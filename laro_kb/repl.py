@@ -14,7 +14,7 @@ import shlex
 from pathlib import Path
 from typing import Optional
 
-from .case import Case, resolve_field, set_field
+from .case import Case, resolve_field, set_field, show_value
 from .errors import LaroError
 from .render import decision_text
 from .render_explain import explanation_text
@@ -75,7 +75,7 @@ class Shell(cmd.Cmd):
         """show: the case's documented facts."""
         self.say(f"case {self.case.id}")
         for name, value in self.case.values:
-            self.say(f"  {name} = {_show(value)}")
+            self.say(f"  {name} = {show_value(value)}")
         if not self.case.values:
             self.say("  (no facts documented)")
 
@@ -253,14 +253,6 @@ def _parse_value(raw: str, typ: str):
                 raise ValueError(f"not a JSON list: {raw}") from None
         return [w for w in raw.split(",") if w] if raw not in ("[]", "") else []
     return raw
-
-
-def _show(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(value) + "]"
-    return str(value)
 
 
 def _paths(text: str) -> list[str]:
