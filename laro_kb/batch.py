@@ -111,6 +111,7 @@ def _init_worker(kb_dir: Optional[str]) -> None:
     import gc
     from .kb import load
     _WORKER_KB = load(kb_dir)
+    _WORKER_KB.compile()  # a worker decides many cases: build the decision program up front
     gc.freeze()  # the worker's kb lives as long as the worker
 
 

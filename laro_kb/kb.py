@@ -17,6 +17,7 @@ from typing import Optional, Union
 from . import program
 from .case import Case, case_from_keywords, load_case_file, parse_case
 from .decision import CriterionStatus, Decision, PathwayResult
+from .compile import REPORT, compile_program
 from .engine import Engine
 from .materialize import materialize
 from .errors import KBError
@@ -49,7 +50,8 @@ def kb_files(directory: Path) -> list[Path]:
 class KnowledgeBase:
     """A loaded kb/. Thread-safe: calls on one instance run one at a time."""
 
-    def __init__(self, directory: Union[str, Path, None] = None, *, materialized: bool = True):
+    def __init__(self, directory: Union[str, Path, None] = None, *, materialized: bool = True,
+                 compiled: bool = True):
         self.directory = Path(directory) if directory is not None else default_kb_dir()
         self.files = kb_files(self.directory)
         # parse every file before anything is loaded: a file that is not Datalog is refused whole
@@ -59,6 +61,9 @@ class KnowledgeBase:
         self.engine = Engine()
         clauses = self.engine.add(self.statements)
         self.materialized = materialize(self.engine, self.statements, clauses) if materialized else {}
+        # decisions are asked of the decision program (laro_kb/compile.py; see compile()) unless compiled=False,
+        # which asks kb/logic.dl's generic rules directly: the reference semantics, the same answers, slower
+        self.compiled: Optional[list[program.Statement]] = None if compiled else []
         self.vocabulary = Vocabulary.from_engine(self.engine)
         self.pathways: dict[str, Pathway] = read_pathways(self.engine)
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)
@@ -67,6 +72,26 @@ class KnowledgeBase:
         self._program = None
         self._explain_lock = threading.Lock()
         self._lock = threading.Lock()
+        self._decisions = 0
+
+    COMPILE_AFTER = 20  # decisions before the decision program is built (it costs about 0.4 s, once)
+
+    def compile(self) -> None:
+        """Build the decision program now (laro_kb/compile.py); decisions then use it. Otherwise it is built
+        before the COMPILE_AFTER-th decision, so a process that decides a few cases never pays for it."""
+        with self._lock:
+            if self.compiled is None:
+                statements = compile_program(self.engine, self.statements)
+                self.engine.add(statements)
+                self.compiled = statements
+
+    def _report_predicate(self) -> str:
+        """The predicate a decision asks: the decision program's report once it is built, else logic.dl's."""
+        if self.compiled is None:
+            self._decisions += 1
+            if self._decisions >= self.COMPILE_AFTER:
+                self.compile()
+        return REPORT if self.compiled else "report"
 
     @property
     def program(self):
@@ -105,7 +130,7 @@ class KnowledgeBase:
             cid = f"#case{next(self._ids)}"
         handles = self.engine.assert_facts(case.facts(cid, self.vocabulary))
         try:
-            rows = self.engine.ask("report", cid, None, None, None, None)
+            rows = self.engine.ask(self._report_predicate(), cid, None, None, None, None)
         finally:
             self.engine.retract(handles)
         return self._decision(case, rows)
@@ -134,7 +159,7 @@ class KnowledgeBase:
         facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
         handles = self.engine.assert_facts(facts)
         try:
-            rows = self.engine.ask("report", None, None, None, None, None)
+            rows = self.engine.ask(self._report_predicate(), None, None, None, None, None)
         finally:
             self.engine.retract(handles)
         by_case: dict[str, list] = {cid: [] for cid in cids}
@@ -178,6 +203,7 @@ class KnowledgeBase:
 
 
 
-def load(directory: Union[str, Path, None] = None) -> KnowledgeBase:
-    """Load a knowledge base (the shipped kb/ by default)."""
-    return KnowledgeBase(directory)
+def load(directory: Union[str, Path, None] = None, *, compiled: bool = True) -> KnowledgeBase:
+    """Load a knowledge base (the shipped kb/ by default). ``compiled=False`` decides with kb/logic.dl's generic
+    rules instead of the decision program built from them (the same answers; see laro_kb/compile.py)."""
+    return KnowledgeBase(directory, compiled=compiled)

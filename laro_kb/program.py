@@ -17,11 +17,16 @@ import, a call, an attribute, an assignment) is refused as a whole.
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
 from .errors import KBError
+
+# CPython 3.11 before 3.11.8 can raise "SystemError: AST constructor recursion depth mismatch" when threads
+# parse at the same time (gh-106905): kbs loaded from several threads parse one at a time.
+_PARSE_LOCK = threading.Lock()
 
 Value = Union[str, int, float, bool]
 COMPARISONS = {ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<", ast.Eq: "==", ast.NotEq: "!="}
@@ -106,7 +111,8 @@ Statement = Union[Fact, Rule]
 def parse_text(text: str, file: str = "<text>") -> list[Statement]:
     """Parse Datalog source text; raise :class:`KBError` on anything else."""
     try:
-        tree = ast.parse(text, filename=file)
+        with _PARSE_LOCK:
+            tree = ast.parse(text, filename=file)
     except SyntaxError as exc:
         raise KBError(f"not Datalog: {exc.msg}", file=file, line=exc.lineno or 0) from None
     return [_statement(node, file) for node in tree.body]

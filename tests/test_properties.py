@@ -73,7 +73,7 @@ def test_a_valid_case_decides_the_same_in_the_long_lived_engine_and_the_tracer(c
     assert KB.decide_many([case]) == [d]  # set-at-a-time
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(valid_cases())
 def test_a_fresh_engine_decides_as_the_long_lived_one(case):
     assert laro_kb.load(KB_DIR).decide(case) == KB.decide(case)
