@@ -36,6 +36,9 @@ def main() -> None:
     t = time.perf_counter()
     kb = laro_kb.load()
     load_s = time.perf_counter() - t
+    t = time.perf_counter()
+    kb.compile()  # the decision program (laro_kb/compile.py), as a long-lived process builds it
+    compile_s = time.perf_counter() - t
     cases = [kb.parse_case(t.case) for p in sorted((ROOT / "tests" / "cases").glob("*.yaml")) for t in load_tests(p)]
     kb.program  # build the tracer's index once, as a long-lived process would
     decide, explain, whynot = [], [], []
@@ -54,6 +57,7 @@ def main() -> None:
           f"{platform.machine()}, pyDatalog engine: "
           f"{'compiled' if __import__('pyDatalog.pyEngine', fromlist=['x']).__file__.endswith('.so') else 'pure'}")
     print(f"kb: {len(kb.pathways)} pathways, {len(kb.statements)} statements; load {load_s:.3f} s")
+    print(f"decision program: {len(kb.compiled)} rules, built in {compile_s:.3f} s")
     print(f"corpus: {len(cases)} cases x {args.rounds} round(s)")
     print(f"decide          {ms(decide)}")
     print(f"explain (why)   {ms(explain)}")
