@@ -10,10 +10,13 @@ criterion and per pathway, with the criterion's constants in its rule bodies: th
 What is specialised, rule for rule from ``logic.dl`` (the comments there give the meaning):
 
 - per criterion ``k``: ``h_k(C)`` (holds), ``f_k(C)`` (fails), ``u_k(C)`` (unknown), ``m_k(C, F)`` (missing),
-  ``st_k`` / ``xs_k`` (its status as a requirement / an exclusion);
-- per pathway ``p``: ``open_p``, ``closed_p``, ``v_p(C, V)`` (its verdict), ``offsub_p`` / ``offind_p``;
-- the candidate index: ``verdict``, ``assessed`` and ``gap`` dispatched on the documented section (one rule per
-  section, so a decision never touches another section's pathways), on the general sections, and on no section.
+  ``st_k`` / ``xs_k`` (its status as a requirement / an exclusion), and ``acc_k_i(V)`` (the terms it accepts, the
+  therapy hierarchy expanded);
+- per pathway ``p``: ``met_p``, ``closed_p``, ``v_p(C, V)`` (its verdict), ``pa_p(C, K, S)`` (its criteria's
+  statuses), ``pg_p(C, K, F)`` (its gaps), ``offsub_p`` / ``offind_p`` (its subsection / indication fails);
+- the candidate index: ``out(C, T, P, A, B)``, the verdict, status and gap rows of the candidates, dispatched on the
+  documented section (one rule per section, so a decision never touches another section's pathways), on the
+  general sections, and on no section; ``verdict``, ``assessed`` and ``gap`` are read off it.
 
 The layer above (``decision``, ``authorization``, ``report`` and what they use) is not rewritten: its rules are
 copied from ``logic.dl`` with their predicates renamed, so it cannot drift. Nothing here names a criterion, a field
@@ -27,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import KBError
-from .materialize import PATIENT_PREDICATES
 from .program import Atom, Comparison, Const, Rule, Statement, Var
 
 PREFIX = "lk_"
@@ -63,16 +65,12 @@ class _Writer:
         self.rule(_a(pred, *args))
 
 
-def _rows(engine, pred: str, arity: int) -> list[tuple]:
-    return engine.ask(pred, *([None] * arity))
-
-
 class Compiler:
     """Reads the kb's static facts from a loaded (materialized) engine; :meth:`program` writes the rules."""
 
     def __init__(self, engine, statements: list[Statement]):
         self.statements = statements
-        ask = lambda pred, arity: _rows(engine, pred, arity)  # noqa: E731
+        ask = lambda pred, arity: engine.ask(pred, *([None] * arity))  # noqa: E731  every row of pred
         self.kind_of: dict = {}
         for x, y in ask("kind_of", 2):
             self.kind_of.setdefault(y, set()).add(x)
@@ -91,7 +89,9 @@ class Compiler:
         self.exclusion = _group(ask("exclusion", 2))
         self.indication = _group(ask("indication", 2))
         sub_ind = _group(ask("subsection_indication", 2))
-        self.off_subsection = {p: [k for k in sub_ind.get(u, ())] for p, u in ask("subsection", 2)}
+        self.off_subsection: dict = {}  # p -> the indication criteria of each of its subsections
+        for p, u in ask("subsection", 2):
+            self.off_subsection.setdefault(p, []).extend(sub_ind.get(u, ()))
         self.section_of = {p: s for p, s, _n, _o in ask("pathway", 4)}
         self.general = {s for (s,) in ask("general_section", 1)}
         self.named = {s for s, _k in ask("section_indication", 2)}
@@ -221,9 +221,10 @@ class Compiler:
                     self._out(w, f"{PREFIX}nosec{i}", p, self._gate(p, "nosec"))
                 if s in self.general:
                     self._out(w, PREFIX + "general", p, [])
-        for name in ("general", "no_section"):  # keep both defined when the kb has no such section
-            w.rule(_a(PREFIX + name, C, *row), _a("case", C), _a("case", C, negated=True), *(
-                Comparison("==", x, Const("")) for x in row))
+        for name, some in (("general", self.general), ("no_section", self.named)):
+            if not some & set(sections):  # the kb has no such section: keep the predicate defined, never true
+                w.rule(_a(PREFIX + name, C, *row), _a("case", C), _a("case", C, negated=True), *(
+                    Comparison("==", x, Const("")) for x in row))
         # logic.dl's verdict/3, assessed/4 and gap/4, read off the rows
         w.rule(_a(PREFIX + "verdict", C, P, V), _a(out, C, T, P, V, B), Comparison("==", T, Const("verdict")))
         w.rule(_a(PREFIX + "assessed", C, P, K, S), _a(out, C, T, P, K, S), Comparison("==", T, Const("status")))
@@ -262,4 +263,4 @@ def compile_program(engine, statements: list[Statement]) -> list[Statement]:
 
 REPORT = PREFIX + "report"
 
-__all__ = ["compile_program", "Compiler", "REPORT", "PATIENT_PREDICATES"]
+__all__ = ["compile_program", "Compiler", "REPORT"]
