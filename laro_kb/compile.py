@@ -27,6 +27,7 @@ the same report, row for row, on every shipped case and on generated ones.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from .errors import KBError
@@ -231,17 +232,29 @@ class Compiler:
         w.rule(_a(PREFIX + "gap", C, P, K, F), _a(out, C, T, P, K, F), Comparison("==", T, Const("gap")))
 
     def _copy_upper_layer(self, w: _Writer) -> None:
+        """Copy logic.dl's rules for the COPIED predicates, renamed to read the decision program. A positive call
+        with constants after the case, such as ``verdict(C, _P, 'approved')``, is asked with variables and filtered
+        (``verdict(C, _P, X) & (X == 'approved')``): pyDatalog tables each call pattern apart, so the decision then
+        reuses the one table of the case's verdicts instead of deriving them again for each constant."""
         rename = {key: PREFIX + key.split("/")[0] for key in REPLACED | set(COPIED)}
+        fresh = itertools.count()
         for st in self.statements:
             if isinstance(st, Rule) and st.head.key in COPIED:
-                body = []
+                body: list = []
                 for lit in st.body:
-                    if isinstance(lit, Atom):
-                        if lit.key in COMPILED_LAYER - REPLACED:
-                            raise KBError(f"rule for {st.head.key} reads {lit.key}, which the decision program does "
-                                          f"not compile; laro_kb/compile.py must learn it", file=st.file, line=st.line)
-                        lit = Atom(rename.get(lit.key, lit.pred), lit.args, lit.negated)
-                    body.append(lit)
+                    if isinstance(lit, Atom) and lit.key in COMPILED_LAYER - REPLACED:
+                        raise KBError(f"rule for {st.head.key} reads {lit.key}, which the decision program does "
+                                      f"not compile; laro_kb/compile.py must learn it", file=st.file, line=st.line)
+                    if isinstance(lit, Atom) and lit.key in rename:
+                        args, tests = list(lit.args), []
+                        if not lit.negated:
+                            for n, arg in enumerate(args[1:], 1):
+                                if isinstance(arg, Const):
+                                    args[n] = Var(f"K_{next(fresh)}")
+                                    tests.append(Comparison("==", args[n], arg))
+                        body += [Atom(rename[lit.key], tuple(args), lit.negated), *tests]
+                    else:
+                        body.append(lit)
                 w.rule(Atom(rename[st.head.key], st.head.args), *body)
 
 

@@ -9,7 +9,8 @@ Every node of every proof in an :class:`~laro_kb.explain.Explanation` is checked
 - a ``not`` leaf has no answer *in the engine* (pyDatalog itself, with the case's facts asserted), so the
   tracer's failures are checked by the engine, not by the tracer again.
 
-It also checks that the tracer's verdict on each pathway is the engine's. :func:`verify` returns a list of
+It also checks that the tracer's verdict on each pathway, and its decision, are those the kb gives (the report that
+:meth:`~laro_kb.kb.KnowledgeBase.decide` asks). :func:`verify` returns a list of
 problems: empty means the explanation re-verified.
 """
 
@@ -24,11 +25,13 @@ def verify(kb, explanation: Explanation) -> list[str]:
     case = explanation.case
     facts = case.facts(CID, kb.vocabulary)
     case_keys = {_key(f[0], f[1:]) for f in facts}
-    kb_keys = {_key(st.atom.pred, st.values) for st in kb.statements if not hasattr(st, "body")}
+    kb_keys = kb.program.fact_keys
     problems: list[str] = []
     handles = kb.engine.assert_facts(facts)
     try:
-        engine_verdicts = {p: v for _, p, v in kb.engine.ask("verdict", CID, None, None)}
+        # the decision the kb gives (one query of the report that decide() asks: the decision program once built)
+        report = kb.engine.ask(kb._report_predicate(), CID, None, None, None, None)
+        engine_verdicts = {p: v for _, kind, p, v, _ in report if kind == "verdict"}
         for p in explanation.pathways:
             want = engine_verdicts.get(p.id)
             if want is not None and want != p.verdict:
@@ -37,8 +40,8 @@ def verify(kb, explanation: Explanation) -> list[str]:
         for p in explanation.pathways:
             for node in _proofs(p):
                 _check(kb, node, case_keys, kb_keys, problems, seen, p.id)
-        decision = kb.engine.ask("decision", CID, None)
-        if [d for _, d in decision] != [explanation.outcome]:
+        decision = [d for _, kind, d, _, _ in report if kind == "decision"]
+        if decision != [explanation.outcome]:
             problems.append(f"decision: tracer says {explanation.outcome}, engine says {decision}")
     finally:
         kb.engine.retract(handles)

@@ -66,6 +66,9 @@ class Program:
                 self.rules.setdefault(st.head.key, []).append(st)
             else:
                 _add_fact(self.facts, self.first, st.atom.key, st.values, "fact")
+        # every kb fact as (pred, key of each value...), for checking a proof's leaves (laro_kb.selfcheck)
+        self.fact_keys = frozenset((st.atom.pred,) + tuple(_k(v) for v in st.values)
+                                   for st in statements if isinstance(st, Fact))
 
 
 def _add_fact(facts: dict, first: dict, key: str, values: tuple, kind: str) -> None:
