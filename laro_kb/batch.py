@@ -5,11 +5,14 @@ Each record is validated exactly as a case file (laro_kb.case) and decided by th
 becomes an error record (id, source, message, field) and the batch goes on. Output is JSON Lines, one record per
 input in input order. It is written to ``OUTPUT.partial`` and renamed to OUTPUT at the end, so an interrupted run
 never leaves a truncated OUTPUT. ``resume`` reuses the records of ids already in OUTPUT or OUTPUT.partial.
-With ``jobs`` > 1, chunks of records are decided in worker processes, each with its own kb.
+With ``jobs`` > 1, chunks of records are decided in worker processes, each with its own kb. The input is
+streamed: memory stays flat however many records it holds.
 """
 
 from __future__ import annotations
 
+import collections
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -125,36 +128,36 @@ def run(kb, input_path: Path, output: Path, *, explain: bool = False, resume: bo
     """Decide every record of ``input_path`` into ``output`` (JSON Lines); returns the counts.
 
     Records are written to OUTPUT.partial as they are decided, in input order, and the file is renamed to OUTPUT
-    when all are written."""
-    items = list(read_input(Path(input_path)))
+    when all are written. The input is read as a stream, CHUNK records at a time, and at most ``2 * jobs`` chunks
+    are in flight, so memory does not grow with the size of the input."""
     partial = output.with_name(output.name + ".partial")
     previous = _previous(output, partial) if resume else {}
-    summary = Summary(total=len(items))
-    todo = [item for item in items if not _reusable(item, previous)]
-    chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    summary = Summary()
+    chunks = _chunks(read_input(Path(input_path)))
+    first = next(chunks, [])
+    second = next(chunks, None)
     pool = None
-    if jobs > 1 and len(chunks) > 1:
+    if jobs > 1 and second is not None:  # one chunk is decided here: starting workers would cost more
         import multiprocessing
-        pool = multiprocessing.get_context("spawn").Pool(min(jobs, len(chunks)), _init_worker, (kb_dir,))
-        decided = pool.imap(_work, [(c, explain) for c in chunks])
-    else:
-        decided = (decide_records(kb, c, explain) for c in chunks)
+        pool = multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir,))
     try:
         with partial.open("w", encoding="utf-8") as out:
-            fresh = (rec for records in decided for rec in records)
-            for item in items:
-                if _reusable(item, previous):
-                    rec = previous[_id_of(item[1])]
-                    summary.resumed += 1
-                else:
-                    rec = next(fresh)
-                    if progress is not None:
-                        progress(1)
-                if "error" in rec:
-                    summary.errors += 1
-                else:
-                    summary.decided[rec["decision"]] += 1
-                out.write(json.dumps(rec) + "\n")  # ASCII: no U+2028 line separators inside a line
+            everything = itertools.chain([first], [second] if second is not None else [], chunks)
+            for items, fresh in _decided(kb, everything, previous, pool, jobs, explain):
+                for item in items:
+                    summary.total += 1
+                    if _reusable(item, previous):
+                        rec = previous[_id_of(item[1])]
+                        summary.resumed += 1
+                    else:
+                        rec = next(fresh)
+                        if progress is not None:
+                            progress(1)
+                    if "error" in rec:
+                        summary.errors += 1
+                    else:
+                        summary.decided[rec["decision"]] += 1
+                    out.write(json.dumps(rec) + "\n")  # ASCII: no U+2028 line separators inside a line
             out.flush()
             os.fsync(out.fileno())
     finally:
@@ -162,6 +165,36 @@ def run(kb, input_path: Path, output: Path, *, explain: bool = False, resume: bo
             pool.terminate()
     os.replace(partial, output)
     return summary
+
+
+def _chunks(items: Iterator) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _decided(kb, chunks: Iterator[list], previous: dict, pool, jobs: int, explain: bool):
+    """(chunk, iterator over its decided records) in input order: in this process, or with at most 2 * jobs chunks
+    queued in the workers (Pool.imap would read the whole input ahead of the workers)."""
+    todo = lambda items: [item for item in items if not _reusable(item, previous)]  # noqa: E731
+    if pool is None:
+        for items in chunks:
+            yield items, iter(decide_records(kb, todo(items), explain))
+        return
+    pending: collections.deque = collections.deque()
+    for items in chunks:
+        pending.append((items, pool.apply_async(_work, ((todo(items), explain),))))
+        if len(pending) >= 2 * jobs:
+            items, result = pending.popleft()
+            yield items, iter(result.get())
+    while pending:
+        items, result = pending.popleft()
+        yield items, iter(result.get())
 
 
 def _id_of(data) -> Optional[str]:
@@ -179,11 +212,12 @@ def _previous(output: Path, partial: Path) -> dict:
     for path in (partial, output):
         if not path.exists():
             continue
-        for line in path.read_text(encoding="utf-8").split("\n"):
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # the last line of an interrupted run may be cut
-            if isinstance(rec, dict) and rec.get("id") is not None and "error" not in rec:
-                found[str(rec["id"])] = rec
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # the last line of an interrupted run may be cut
+                if isinstance(rec, dict) and rec.get("id") is not None and "error" not in rec:
+                    found[str(rec["id"])] = rec
     return found

@@ -89,11 +89,35 @@ def test_a_directory_of_case_files_in_name_order(kb, tmp_path):
     assert s.errors == 0
 
 
-def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path):
+def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "CHUNK", 10)  # 9 chunks: more than 2 * jobs are queued, so the queue must refill
+    pools = []
+    decided = batch._decided
+    monkeypatch.setattr(batch, "_decided", lambda kb, chunks, previous, pool, *rest: (
+        pools.append(pool), decided(kb, chunks, previous, pool, *rest))[1])
     one, two = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
     batch.run(kb, jsonl, one, jobs=1)
-    batch.run(kb, jsonl, two, jobs=2)
+    s = batch.run(kb, jsonl, two, jobs=2)
+    assert pools[0] is None and pools[1] is not None  # the second run did use worker processes
     assert one.read_text() == two.read_text()
+    assert s.total == len(SAMPLE) + 2 and s.errors == 2
+
+
+def test_the_input_is_read_as_a_stream_not_all_at_once(kb, jsonl, tmp_path, monkeypatch):
+    """Memory must not grow with the input: no more than 2 * jobs chunks are read ahead of what is written."""
+    monkeypatch.setattr(batch, "CHUNK", 10)
+    read, written = [], []
+    source = batch.read_input
+
+    def counting(path):
+        for item in source(path):
+            read.append(item)
+            yield item
+
+    monkeypatch.setattr(batch, "read_input", counting)
+    batch.run(kb, jsonl, tmp_path / "out.jsonl", progress=lambda n: written.append(len(read)))
+    assert len(written) == len(SAMPLE) + 2
+    assert max(r - w for w, r in enumerate(written, 1)) <= 2 * batch.CHUNK
 
 
 def test_explain_adds_the_explanation_json(kb, tmp_path):
