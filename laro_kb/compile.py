@@ -22,7 +22,7 @@ The layer above (``decision``, ``authorization``, ``report`` and what they use) 
 copied from ``logic.dl`` with their predicates renamed, so it cannot drift. Nothing here names a criterion, a field
 other than the section index, or a pathway: change a criterion in kb/ and this program follows. ``logic.dl`` stays
 the reference semantics (the explanations trace it), and ``tests/test_compile.py`` checks that both programs give
-the same report, row for row, on every shipped case and on generated ones.
+the same report, row for row, on shipped cases and on generated ones.
 """
 
 from __future__ import annotations
