@@ -93,8 +93,12 @@ def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path, monkeypatch)
     monkeypatch.setattr(batch, "CHUNK", 10)  # 9 chunks: more than 2 * jobs are queued, so the queue must refill
     pools = []
     decided = batch._decided
-    monkeypatch.setattr(batch, "_decided", lambda kb, chunks, previous, pool, *rest: (
-        pools.append(pool), decided(kb, chunks, previous, pool, *rest))[1])
+
+    def spy(kb, chunks, previous, pool, *rest):
+        pools.append(pool)
+        return decided(kb, chunks, previous, pool, *rest)
+
+    monkeypatch.setattr(batch, "_decided", spy)
     one, two = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
     batch.run(kb, jsonl, one, jobs=1)
     s = batch.run(kb, jsonl, two, jobs=2)
