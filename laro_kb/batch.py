@@ -181,7 +181,9 @@ def _chunks(items: Iterator) -> Iterator[list]:
 def _decided(kb, chunks: Iterator[list], previous: dict, pool, jobs: int, explain: bool):
     """(chunk, iterator over its decided records) in input order: in this process, or with at most 2 * jobs chunks
     queued in the workers (Pool.imap would read the whole input ahead of the workers)."""
-    todo = lambda items: [item for item in items if not _reusable(item, previous)]  # noqa: E731
+    def todo(items: list) -> list:
+        return [item for item in items if not _reusable(item, previous)]
+
     if pool is None:
         for items in chunks:
             yield items, iter(decide_records(kb, todo(items), explain))

@@ -237,9 +237,10 @@ class Compiler:
         (``verdict(C, _P, X) & (X == 'approved')``): pyDatalog tables each call pattern apart, so the decision then
         reuses the one table of the case's verdicts instead of deriving them again for each constant."""
         rename = {key: PREFIX + key.split("/")[0] for key in REPLACED | set(COPIED)}
-        fresh = itertools.count()
         for st in self.statements:
             if isinstance(st, Rule) and st.head.key in COPIED:
+                taken = {a.name for lit in (st.head, *st.body) for a in _terms(lit) if isinstance(a, Var)}
+                fresh = (f"K_{n}" for n in itertools.count() if f"K_{n}" not in taken)
                 body: list = []
                 for lit in st.body:
                     if isinstance(lit, Atom) and lit.key in COMPILED_LAYER - REPLACED:
@@ -250,12 +251,16 @@ class Compiler:
                         if not lit.negated:
                             for n, arg in enumerate(args[1:], 1):
                                 if isinstance(arg, Const):
-                                    args[n] = Var(f"K_{next(fresh)}")
+                                    args[n] = Var(next(fresh))
                                     tests.append(Comparison("==", args[n], arg))
                         body += [Atom(rename[lit.key], tuple(args), lit.negated), *tests]
                     else:
                         body.append(lit)
                 w.rule(Atom(rename[st.head.key], st.head.args), *body)
+
+
+def _terms(lit) -> tuple:
+    return lit.args if isinstance(lit, Atom) else (lit.left, lit.right)
 
 
 def _group(rows) -> dict:

@@ -126,3 +126,19 @@ def test_a_kb_builds_its_decision_program_by_itself_after_a_few_decisions():
     for _ in range(fresh.COMPILE_AFTER):
         assert fresh.decide(case) == first
     assert fresh.compiled and fresh._report_predicate() == REPORT
+
+
+def test_a_copied_rule_keeps_its_own_variables_apart_from_those_the_copy_adds(tmp_path):
+    """The copy asks verdict(C, _P, 'approved') as verdict(C, _P, K_n) & (K_n == 'approved'): a rule that already
+    uses K_0 must not have it captured."""
+    shutil.copytree(KB_DIR, tmp_path / "kb")
+    logic = tmp_path / "kb" / "logic.dl"
+    text = logic.read_text()
+    assert "approvable(C) <= verdict(C, _P, 'approved')" in text
+    logic.write_text(text.replace("approvable(C) <= verdict(C, _P, 'approved')",
+                                  "approvable(C) <= verdict(C, K_0, 'approved')"))
+    kb = laro_kb.load(tmp_path / "kb")
+    case = kb.read_case(KB_DIR.parent / "examples" / "nsclc-first-line.json")
+    reference, compiled = reports(kb, case)
+    assert ("#compare", "decision", "approve", "", "") in compiled
+    assert compiled == reference
