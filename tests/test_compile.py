@@ -34,6 +34,16 @@ def reports(kb, case) -> tuple[set, set]:
         kb.engine.retract(handles)
 
 
+def edited_kb(tmp_path, name: str, old: str, new: str):
+    """A copy of the shipped kb with ``old`` replaced by ``new`` in kb/``name``, loaded."""
+    shutil.copytree(KB_DIR, tmp_path / "kb")
+    path = tmp_path / "kb" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    return laro_kb.load(tmp_path / "kb")
+
+
 def without_section(data: dict) -> dict:
     out = dict(data)
     out["diagnosis"] = {k: v for k, v in (data.get("diagnosis") or {}).items() if k not in ("section", "subsection")}
@@ -76,13 +86,8 @@ def test_decisions_use_the_decision_program_and_compiled_false_uses_logic_dl(kb)
 
 def test_the_decision_program_follows_a_changed_criterion_with_no_code_change(tmp_path):
     """Lower the NSCLC age criterion's source: the compiled program must follow the kb, not remember it."""
-    shutil.copytree(KB_DIR, tmp_path / "kb")
-    eligibility = tmp_path / "kb" / "eligibility.dl"
-    text = eligibility.read_text()
-    assert "+ at_least('age.at_least_18', 'patient.age', 18)" in text
-    eligibility.write_text(text.replace("+ at_least('age.at_least_18', 'patient.age', 18)",
-                                        "+ at_least('age.at_least_18', 'patient.age', 60)"))
-    changed = laro_kb.load(tmp_path / "kb")
+    changed = edited_kb(tmp_path, "eligibility.dl", "+ at_least('age.at_least_18', 'patient.age', 18)",
+                        "+ at_least('age.at_least_18', 'patient.age', 60)")
     changed.compile()
     case = changed.read_case(KB_DIR.parent / "examples" / "nsclc-first-line.json")
     d = changed.decide(case)
@@ -131,13 +136,8 @@ def test_a_kb_builds_its_decision_program_by_itself_after_a_few_decisions():
 def test_a_copied_rule_keeps_its_own_variables_apart_from_those_the_copy_adds(tmp_path):
     """The copy asks verdict(C, _P, 'approved') as verdict(C, _P, K_n) & (K_n == 'approved'): a rule that already
     uses K_0 must not have it captured."""
-    shutil.copytree(KB_DIR, tmp_path / "kb")
-    logic = tmp_path / "kb" / "logic.dl"
-    text = logic.read_text()
-    assert "approvable(C) <= verdict(C, _P, 'approved')" in text
-    logic.write_text(text.replace("approvable(C) <= verdict(C, _P, 'approved')",
-                                  "approvable(C) <= verdict(C, K_0, 'approved')"))
-    kb = laro_kb.load(tmp_path / "kb")
+    kb = edited_kb(tmp_path, "logic.dl", "approvable(C) <= verdict(C, _P, 'approved')",
+                   "approvable(C) <= verdict(C, K_0, 'approved')")
     case = kb.read_case(KB_DIR.parent / "examples" / "nsclc-first-line.json")
     reference, compiled = reports(kb, case)
     assert ("#compare", "decision", "approve", "", "") in compiled
