@@ -24,18 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import laro_kb  # noqa: E402
-from bench_batch import generate  # noqa: E402
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+from bench_batch import generate, rss_mb  # noqa: E402
 
 
 def children(pid: int) -> list[int]:

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from .explain import CID, Explanation
 from .program import Atom, Comparison, Const
-from .trace import TraceNode, _compare, _k
+from .trace import TraceNode, _compare, _k, fact_key
 
 
 def verify(kb, explanation: Explanation) -> list[str]:
     case = explanation.case
     facts = case.facts(CID, kb.vocabulary)
-    case_keys = {_key(f[0], f[1:]) for f in facts}
+    case_keys = {fact_key(f[0], f[1:]) for f in facts}
     kb_keys = kb.program.fact_keys
     problems: list[str] = []
     handles = kb.engine.assert_facts(facts)
@@ -65,17 +65,17 @@ def _check(kb, node: TraceNode, case_keys, kb_keys, problems, seen, where) -> No
     goal = node.goal
     values = tuple(a.value for a in goal.args)
     if node.kind == "case":
-        if _key(goal.pred, values) not in case_keys:
+        if fact_key(goal.pred, values) not in case_keys:
             problems.append(f"{where}: {goal} is not a fact of the case")
     elif node.kind == "fact":
-        if _key(goal.pred, values) not in kb_keys:
+        if fact_key(goal.pred, values) not in kb_keys:
             problems.append(f"{where}: {goal} is not a fact of the kb")
     elif node.kind == "compare":
         c = node.comparison
         if not _compare(c.left.value, c.op, c.right.value):
             problems.append(f"{where}: comparison {c} does not hold")
     elif node.kind == "not":
-        key = ("not", _key(goal.pred, values))
+        key = ("not", fact_key(goal.pred, values))
         if key in seen:
             return
         seen.add(key)
@@ -118,15 +118,11 @@ def _val(term, env):
 
 
 def _ground(atom: Atom, env: dict) -> tuple:
-    return (atom.pred,) + tuple(_k(_val(a, env)) for a in atom.args)
+    return fact_key(atom.pred, (_val(a, env) for a in atom.args))
 
 
 def _goal_key(goal: Atom) -> tuple:
-    return (goal.pred,) + tuple(_k(a.value) for a in goal.args)
-
-
-def _key(pred, values) -> tuple:
-    return (pred,) + tuple(_k(v) for v in values)
+    return fact_key(goal.pred, (a.value for a in goal.args))
 
 
 __all__ = ["verify"]

@@ -67,8 +67,7 @@ class Program:
             else:
                 _add_fact(self.facts, self.first, st.atom.key, st.values, "fact")
         # every kb fact as (pred, key of each value...), for checking a proof's leaves (laro_kb.selfcheck)
-        self.fact_keys = frozenset((st.atom.pred,) + tuple(_k(v) for v in st.values)
-                                   for st in statements if isinstance(st, Fact))
+        self.fact_keys = frozenset(fact_key(st.atom.pred, st.values) for st in statements if isinstance(st, Fact))
 
 
 def _add_fact(facts: dict, first: dict, key: str, values: tuple, kind: str) -> None:
@@ -182,6 +181,11 @@ _UNBOUND = object()
 def _k(v):
     """A key that keeps True apart from 1 (Python equality does not)."""
     return (type(v).__name__ if isinstance(v, bool) else "v", v)
+
+
+def fact_key(pred: str, values) -> tuple:
+    """A ground atom as a set key: its predicate and the key of each value."""
+    return (pred,) + tuple(_k(v) for v in values)
 
 
 def _value(term, env):
