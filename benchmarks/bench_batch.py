@@ -31,11 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import laro_kb  # noqa: E402
-from laro_kb import batch  # noqa: E402
-from laro_kb.errors import CaseError  # noqa: E402
-from laro_kb.witness import witness  # noqa: E402
 from reference import Reference  # noqa: E402
+
+import laro_kb  # noqa: E402
+from laro_kb.cli import batch  # noqa: E402
+from laro_kb.errors import CaseError  # noqa: E402
+from laro_kb.explain.witness import witness  # noqa: E402
 
 
 def generate(kb, n: int, seed: int) -> list[dict]:
@@ -89,7 +90,7 @@ def main() -> None:
     kb = laro_kb.load()
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    kb.compile()  # the decision program (laro_kb/compile.py), as a batch worker builds it
+    kb.compile()  # the decision program (laro_kb/engine/decision_program.py), as a batch worker builds it
     compile_s = time.perf_counter() - t
     import gc
     gc.freeze()  # as the CLI does after loading

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import laro_kb  # noqa: E402
-from laro_kb.casetests import load_tests  # noqa: E402
+from laro_kb.author.testing.cases import load_tests  # noqa: E402
 
 
 def ms(xs: list[float]) -> str:
@@ -37,7 +37,7 @@ def main() -> None:
     kb = laro_kb.load()
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    kb.compile()  # the decision program (laro_kb/compile.py), as a long-lived process builds it
+    kb.compile()  # the decision program (laro_kb/engine/decision_program.py), as a long-lived process builds it
     compile_s = time.perf_counter() - t
     cases = [kb.parse_case(t.case) for p in sorted((ROOT / "tests" / "cases").glob("*.yaml")) for t in load_tests(p)]
     kb.program  # build the tracer's index once, as a long-lived process would

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import laro_kb  # noqa: E402
 from bench_batch import generate, rss_mb  # noqa: E402
+
+import laro_kb  # noqa: E402
 
 
 def children(pid: int) -> list[int]:

@@ -7,10 +7,10 @@
 
 __version__ = "0.1.0"
 
-from .case import Case  # noqa: E402
-from .decision import Decision, PathwayResult, CriterionStatus  # noqa: E402
+from .case.model import Case  # noqa: E402
+from .decision import CriterionStatus, Decision, PathwayResult  # noqa: E402
 from .errors import CaseError, KBError, LaroError  # noqa: E402
-from .kb import KnowledgeBase, load  # noqa: E402
+from .knowledgebase import KnowledgeBase, load  # noqa: E402
 
 __all__ = ["load", "KnowledgeBase", "Case", "Decision", "PathwayResult", "CriterionStatus", "LaroError",
            "CaseError", "KBError", "__version__"]

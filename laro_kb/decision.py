@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .case import Case
-from .pathways import Pathway
+from .case.model import Case
+from .knowledge.pathways import Pathway
 
 OUTCOMES = ("approve", "pend", "deny")
 VERDICT_ORDER = {"approved": 0, "pending": 1, "denied": 2}
@@ -65,18 +65,16 @@ class Decision:
     kb: object = field(default=None, compare=False, repr=False)  # the KnowledgeBase that decided it
 
     def explain(self, pathways=None):
-        """The :class:`~laro_kb.explain.Explanation` of this decision (every candidate, or the pathways named)."""
+        """The :class:`~laro_kb.explain.explanation.Explanation` of this decision (every candidate, or the pathways named)."""
         return self.kb.explain(self.case, pathways)
 
     def why(self, depth: int = 3) -> None:
         """Print why: the text tree of every candidate pathway (as ``laro-kb why``)."""
-        from .render_explain import explanation_text
-        print(explanation_text(self.explain(), depth))
+        print(self.kb.text(self.explain(), depth))
 
     def whynot(self, pathway: str, depth: int = 3) -> None:
         """Print why ``pathway`` is or is not met, and what would change that (as ``laro-kb whynot``)."""
-        from .render_explain import explanation_text
-        print(explanation_text(self.explain([pathway]), depth))
+        print(self.kb.text(self.explain([pathway]), depth))
 
     def _with(self, verdict: str) -> tuple[PathwayResult, ...]:
         return tuple(p for p in self.pathways if p.verdict == verdict)
@@ -108,5 +106,5 @@ class Decision:
         return f"<Decision {self.outcome.upper()} case {self.case.id!r}: {detail}>"
 
     def __str__(self) -> str:
-        from .render import decision_text
-        return decision_text(self)
+        """The text of ``laro-kb decide``, rendered by the KnowledgeBase that decided it."""
+        return self.kb.text(self) if self.kb is not None else repr(self)

@@ -8,8 +8,7 @@ one-line message and exit status 2, in one place (``laro_kb.cli``).
 
 from __future__ import annotations
 
-import difflib
-from typing import Iterable, Optional
+from typing import Optional
 
 
 class LaroError(Exception):
@@ -56,14 +55,3 @@ def safe(text, limit: int = 120) -> str:
     text = str(text)
     out = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
     return out if len(out) <= limit else out[:limit - 3] + "..."
-
-
-def nearest(word: str, choices: Iterable[str]) -> Optional[str]:
-    """The closest valid term to ``word``, for "did you mean" hints."""
-    choices = list(choices)
-    word = str(word)[:200]  # a hostile megabyte is not worth comparing
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    if match:
-        return match[0]
-    lowered = {c.lower(): c for c in choices}
-    return lowered.get(str(word).lower())

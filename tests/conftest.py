@@ -66,7 +66,7 @@ def golden(request):
 @pytest.fixture(scope="session")
 def outcome_of(kb):
     """Run a tests/cases test once per session: the decision tests and the coverage test share the results."""
-    from laro_kb.casetests import run_test
+    from laro_kb.author.testing.cases import run_test
 
     cache: dict = {}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import laro_kb
-from laro_kb.casetests import load_tests
+from laro_kb.author.testing.cases import load_tests
 
 from .conftest import CASES, KB_DIR
 

@@ -1,4 +1,4 @@
-"""Packaging: the wheel carries kb/ inside the package, and installs the laro-kb console script."""
+"""Packaging: the wheel carries every module of laro_kb/ and kb/ inside the package, and the console script."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import zipfile
 from .conftest import KB_DIR, ROOT
 
 
-def test_the_wheel_ships_every_kb_file_and_the_console_script(tmp_path):
+def test_the_wheel_ships_every_module_every_kb_file_and_the_console_script(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
                     str(tmp_path), str(ROOT)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("laro_kb-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"laro_kb/kb/{p.relative_to(KB_DIR).as_posix()}" for p in KB_DIR.rglob("*.dl")}
-    assert expected and expected <= names
+    kb_files = {f"laro_kb/kb/{p.relative_to(KB_DIR).as_posix()}" for p in KB_DIR.rglob("*.dl")}
+    assert kb_files and kb_files <= names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "laro_kb").rglob("*.py")}
+    assert len(modules) > 30 and sorted(modules - names) == []
+    assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "laro-kb = laro_kb.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

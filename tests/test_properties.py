@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import laro_kb
-from laro_kb.batch import decide_records
-from laro_kb.case import set_field
+from laro_kb.case.model import set_field
+from laro_kb.cli.batch import decide_records
 from laro_kb.errors import CaseError
-from laro_kb.explain import explain
+from laro_kb.explain.explanation import explain
 
 from .conftest import KB_DIR
 

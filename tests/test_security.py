@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 import laro_kb
-from laro_kb.case import set_field
+from laro_kb.case.model import set_field
 from laro_kb.cli import main
+from laro_kb.cli.repl import Shell
 from laro_kb.errors import CaseError, KBError, LaroError
-from laro_kb.repl import Shell
 
 from .conftest import EXAMPLES, KB_DIR
 
@@ -136,7 +136,7 @@ def test_a_kb_directory_with_code_is_refused_before_any_of_it_runs(tmp_path, pay
 
 
 def test_hostile_batch_records_become_error_records(kb, tmp_path, payloads, reference):
-    from laro_kb import batch
+    from laro_kb.cli import batch
     marker, values = payloads
     path = tmp_path / "in.jsonl"
     lines = [json.dumps({"id": f"h{i}", "biomarker": {"ntrk_fusion": v}}) for i, v in enumerate(values)]

@@ -1,0 +1,177 @@
+"""Patient cases parsed and validated against the kb's vocabulary.
+
+A case file is JSON or YAML. Fields are grouped as their dotted names say
+(``patient.age`` is ``{"patient": {"age": 58}}``); ``id`` names the case. Any
+field may be absent or null: it is then unknown, never false. Everything is
+checked before a single fact is asserted, and a problem raises
+:class:`~laro_kb.errors.CaseError` naming the file, the record, the field and
+the nearest valid term.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
+
+from ..errors import CaseError
+from ..knowledge.vocabulary import Field, Vocabulary
+from .files import read_data
+from .model import Case, set_field
+from .suggest import nearest
+
+ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+MAX_TEXT = 2000
+MAX_ID = 200
+UNKNOWN = "unknown"  # accepted for any term field; the same as null
+
+
+def load_case_file(path: str | Path, vocabulary: Vocabulary) -> Case:
+    path = Path(path)
+    data = read_data(path)
+    if isinstance(data, list):
+        raise CaseError("holds a list; a case file holds one case (use 'laro-kb batch' for many)", file=str(path))
+    return parse_case(data, vocabulary, file=str(path))
+
+
+def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
+               record: Optional[str] = None, default_id: str = "case") -> Case:
+    """Validate ``data`` (the nested mapping of a case file) and return a :class:`Case`."""
+    if not isinstance(data, Mapping):
+        raise CaseError(f"a case must be a mapping of fields, not {_kind(data)}", file=file, record=record)
+    case_id = data.get("id", default_id)
+    if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or len(str(case_id)) > MAX_ID \
+            or _has_control(str(case_id)):
+        raise CaseError(f"must be text of at most {MAX_ID} characters, with no control characters", file=file,
+                        record=record, field="id")
+    case_id = str(case_id)
+    record = record or case_id
+    values: dict[str, Any] = {}
+    for name, value in _flatten(data, vocabulary, file, record):
+        values[name] = check_value(vocabulary.fields[name], value, file=file, record=record)
+    values = {k: v for k, v in values.items() if v is not None}
+    _check_consistency(values, vocabulary, file, record)
+    return Case(case_id, tuple(sorted(values.items())), file)
+
+
+def case_from_keywords(vocabulary: Vocabulary, case_id: str = "case", **keywords) -> Case:
+    """Build a case from keywords: ``age=58`` (a unique leaf name) or ``patient__age=58``."""
+    data: dict = {"id": case_id}
+    for key, value in keywords.items():
+        set_field(data, resolve_field(key.replace("__", "."), vocabulary), value)
+    return parse_case(data, vocabulary, record=case_id)
+
+
+def resolve_field(name: str, vocabulary: Vocabulary) -> str:
+    """A full field name from a full or unambiguous short one (``age`` -> ``patient.age``)."""
+    if name in vocabulary.fields:
+        return name
+    matches = [f for f in vocabulary.fields if f.rsplit(".", 1)[-1] == name]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise CaseError(f"is ambiguous: say one of {', '.join(sorted(matches))}", field=name)
+    raise CaseError("is not a field of the case format", field=name,
+                    suggestion=nearest(name, list(vocabulary.fields) +
+                                       [f.rsplit(".", 1)[-1] for f in vocabulary.fields]))
+
+
+def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
+    """The validated value of one field (``None`` for unknown)."""
+    def err(message, suggestion=None):
+        return CaseError(message, file=file, record=record, field=f.name, suggestion=suggestion)
+
+    if value is None or (f.type in ("term", "terms") and value == UNKNOWN):
+        return None
+    if f.type == "bool":
+        if not isinstance(value, bool):
+            raise err(f"must be true, false or null, not {_kind(value)}")
+        return value
+    if f.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise err(f"must be a whole number, not {_kind(value)}")
+        if f.bounds and not f.bounds[0] <= value <= f.bounds[1]:
+            raise err(f"{value} is impossible: must be from {f.bounds[0]} to {f.bounds[1]}")
+        if f.step and value % f.step:
+            raise err(f"{value} is not a multiple of {f.step}")
+        return value
+    if f.type == "term":
+        return _check_term(f, value, err)
+    if f.type == "terms":
+        if not isinstance(value, (list, tuple)):
+            raise err(f"must be a list of terms, not {_kind(value)}")
+        return tuple(sorted({_check_term(f, v, err) for v in value}))
+    if f.type == "code":
+        if not isinstance(value, str) or not ICD10.match(value.strip().upper()):
+            raise err(f"{_show(value)} is not an ICD-10 code such as C34.90")
+        return value.strip().upper()
+    if f.type == "text":
+        if not isinstance(value, str):
+            raise err(f"must be text, not {_kind(value)}")
+        if len(value) > MAX_TEXT:
+            raise err(f"is longer than {MAX_TEXT} characters")
+        if _has_control(value.replace("\n", "").replace("\t", "")):
+            raise err("contains a control character")
+        return value
+    raise err(f"has unsupported type {f.type}")  # pragma: no cover - Vocabulary refuses other types
+
+
+def _check_term(f: Field, value: Any, err) -> str:
+    names = f.term_names()
+    if not isinstance(value, str):
+        raise err(f"must be one of the terms of {f.name}, not {_kind(value)}", nearest(str(value), names))
+    if value not in names:
+        raise err(f"{_show(value)} is not a valid term", nearest(value, names) or (names[0] if len(names) < 4 else None))
+    return value
+
+
+def _flatten(data: Mapping, vocabulary: Vocabulary, file, record, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    groups = vocabulary.groups()
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise CaseError(f"field names must be text, not {_kind(key)}", file=file, record=record)
+        name = prefix + key
+        if not prefix and key == "id":
+            continue
+        if name in vocabulary.fields:
+            yield name, value
+        elif name in groups:
+            if value is None:
+                continue
+            if not isinstance(value, Mapping):
+                raise CaseError(f"is a group of fields and must be a mapping, not {_kind(value)}",
+                                file=file, record=record, field=name)
+            yield from _flatten(value, vocabulary, file, record, name + ".")
+        else:
+            candidates = [n for n in list(vocabulary.fields) + sorted(groups)
+                          if n.startswith(prefix) and n.count(".") == name.count(".")]
+            raise CaseError("is not a field of the case format", file=file, record=record, field=name,
+                            suggestion=nearest(name, candidates or vocabulary.fields))
+
+
+def _check_consistency(values: dict, vocabulary: Vocabulary, file, record) -> None:
+    for c in vocabulary.conflicts:
+        if values.get(c.field1) == c.value1 and values.get(c.field2) == c.value2:
+            raise CaseError(f"contradicts {c.field2}: {c.reason}", file=file, record=record, field=c.field1)
+    sub = values.get("diagnosis.subsection")
+    sec = values.get("diagnosis.section")
+    if sub and sec and sub != "other" and vocabulary.subsection_of.get(sub) != sec:
+        raise CaseError(f"'{sub}' is a subsection of '{vocabulary.subsection_of.get(sub)}', not of '{sec}'",
+                        file=file, record=record, field="diagnosis.subsection")
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" for ch in text)
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"

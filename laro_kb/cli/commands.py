@@ -1,0 +1,266 @@
+"""The laro-kb command line. Each command loads the kb, calls one library method and renders the result.
+
+Errors from the library (bad case files, broken knowledge bases) are turned into one-line
+messages and exit status 2 here, once, in :class:`_Group.invoke`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import LaroError
+from ..knowledgebase import load as _load_kb
+from ..render.decision import decision_json, decision_text, pathways_json, pathways_text
+from ..render.explanation import RENDERERS
+
+
+def load(kb_dir=None):
+    """Load the kb for this command, then take it out of the garbage collector's generations: the process is ours,
+    and the kb lives until it ends (gc.freeze makes deciding about 1.5x faster; docs/performance.md)."""
+    import gc
+    kb = _load_kb(kb_dir)
+    gc.freeze()
+    return kb
+
+
+KB_OPTION = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default=None,
+                         help="Knowledge base directory to use instead of the shipped kb/.")
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except LaroError as exc:
+            click.echo(f"laro-kb: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="laro-kb")
+def main():
+    """Decide larotrectinib (Vitrakvi) coverage from the policy's Datalog knowledge base."""
+
+
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON (docs/decision-format.md).")
+@KB_OPTION
+def decide(case, as_json, kb_dir):
+    """Approve, pend or deny a patient case file, with the pathways behind the decision.
+
+    Example: laro-kb decide examples/nsclc-first-line.json
+    """
+    kb = load(kb_dir)
+    d = kb.decide(kb.read_case(case))
+    click.echo(decision_json(d) if as_json else decision_text(d))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the pathways as JSON.")
+@click.option("--section", default=None, help="Only the pathways of this section (for example nsclc).")
+@KB_OPTION
+def pathways(as_json, section, kb_dir):
+    """List every approving pathway: id, section, policy text and source.
+
+    Example: laro-kb pathways --section nsclc
+    """
+    kb = load(kb_dir)
+    chosen = [p for p in kb.pathways.values() if section is None or p.section == section]
+    if section is not None and not chosen:
+        from ..case.suggest import nearest
+        from ..errors import KBError
+        raise KBError(f"no section {section!r}", suggestion=nearest(section, {p.section for p in kb.pathways.values()}))
+    click.echo(pathways_json(chosen) if as_json else pathways_text(chosen))
+
+
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+                             show_default=True, help="text tree, Markdown (for a letter), or JSON (docs/explanations.md).")
+DEPTH_OPTION = click.option("--depth", type=click.IntRange(1, 12), default=3, show_default=True,
+                            help="1 pathways, 2 criteria, 3 parts of criteria, 4+ the kb rules that derived them.")
+
+
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--pathway", "pathway_ids", multiple=True, help="Explain only this pathway (repeatable).")
+@FORMAT_OPTION
+@DEPTH_OPTION
+@KB_OPTION
+def why(case, pathway_ids, fmt, depth, kb_dir):
+    """Explain a decision: every candidate pathway, each criterion met, not met or unknown, with citations.
+
+    Example: laro-kb why examples/nsclc-missing-ntrk.json --format markdown
+    """
+    kb = load(kb_dir)
+    click.echo(RENDERERS[fmt](kb.explain(kb.read_case(case), list(pathway_ids) or None), depth))
+
+
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.argument("pathway")
+@FORMAT_OPTION
+@DEPTH_OPTION
+@KB_OPTION
+def whynot(case, pathway, fmt, depth, kb_dir):
+    """Explain one pathway for a case: what is met, what is not, and the smallest change that would approve it.
+
+    Example: laro-kb whynot examples/nsclc-first-line.json nsclc.3b
+    """
+    kb = load(kb_dir)
+    click.echo(RENDERERS[fmt](kb.explain(kb.read_case(case), [pathway]), depth))
+
+
+@main.command()
+@click.argument("case", type=click.Path(dir_okay=False), required=False)
+@KB_OPTION
+def repl(case, kb_dir):
+    """A reviewer's shell: load a case, set and unset facts, decide, why, whynot, whatif.
+
+    Example: laro-kb repl examples/nsclc-missing-ntrk.json
+    """
+    from .repl import run
+    kb = load(kb_dir)
+    run(kb, kb.read_case(case) if case else None)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@KB_OPTION
+def check(as_json, kb_dir):
+    """Check a knowledge base: Datalog only, defined predicates, safe rules, vocabulary, citations, live pathways.
+
+    Exit status 1 when there are errors. Example: laro-kb check --kb drafts/kb
+    """
+    from ..author.check import run_check
+    from ..knowledge.files import default_kb_dir
+    report = run_check(kb_dir or default_kb_dir())
+    if as_json:
+        click.echo(json.dumps({"kb": report.directory, "pathways": report.pathways, "statements": report.statements,
+                               "counts": {s: report.count(s) for s in ("error", "warning", "info")},
+                               "findings": [f.to_dict() for f in report.findings]}, indent=2))
+    else:
+        click.echo(f"laro-kb check: {report.directory} ({report.pathways} pathways, {report.statements} statements)")
+        for f in report.findings:
+            click.echo(str(f))
+        click.echo(f"{report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("pathway")
+@click.option("--near-miss", is_flag=True, help="Also a case per criterion that misses by that criterion alone, "
+                                                "as a test file (YAML) ready to keep under tests/cases/.")
+@KB_OPTION
+def witness(pathway, near_miss, kb_dir):
+    """Print a minimal case that PATHWAY approves (JSON), or with --near-miss a test file of MC/DC pairs (YAML).
+
+    Example: laro-kb witness nsclc.3b --near-miss > tests/cases/nsclc-3b-pairs.yaml
+    """
+    from ..errors import KBError
+    from ..explain.witness import near_misses
+    from ..explain.witness import witness as find
+    kb = load(kb_dir)
+    w = find(kb, pathway)
+    if w.case is None:
+        raise KBError(f"pathway {pathway} has no witness: its criteria {', '.join(w.conflict)} conflict "
+                      "(run laro-kb check)")
+    if not near_miss:
+        click.echo(json.dumps(w.case.as_dict(), indent=2))
+        return
+    click.echo(witness_tests_yaml(kb, pathway, w, near_misses(kb, pathway, w)), nl=False)
+
+
+@main.command(name="diff")
+@click.argument("old_kb", type=click.Path(file_okay=False))
+@click.argument("new_kb", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff_command(old_kb, new_kb, as_json):
+    """The decisions that change between two versions of the knowledge base, grouped by pathway.
+
+    Exit status 0 when nothing changes, 1 when some decision changes. Example: laro-kb diff kb drafts/kb
+    """
+    from ..author.diff import diff, report_text
+    report = diff(load(old_kb), load(new_kb))
+    if as_json:
+        click.echo(json.dumps({"old": report.old, "new": report.new, "rules_changed": report.rules_changed,
+                               "no_change": report.no_change, "pathways": [
+                                   {"pathway": p.pathway, "status": p.status, "changed_criteria": list(p.changed_criteria),
+                                    "tried": p.tried, "differing": p.differing, "complete": p.complete,
+                                    "old_rules": list(p.old_rules), "new_rules": list(p.new_rules),
+                                    "examples": [{"old": e.old, "new": e.new, "case": e.case.as_dict()}
+                                                 for e in p.changes]}
+                                   for p in report.pathways if p.status != "unchanged"]}, indent=2))
+    else:
+        click.echo(report_text(report))
+    sys.exit(0 if report.no_change else 1)
+
+
+def witness_tests_yaml(kb, pathway, w, misses) -> str:
+    import yaml
+
+    from ..case.model import set_field
+    base = w.case.as_dict()
+    base.pop("id", None)
+    tests = [{"name": f"the minimal case for {pathway} should be approved under it",
+              "expect": {"decision": "approve", "verdicts": {pathway: "approved"}}}]
+    for m in misses:
+        if m.case is None:
+            continue
+        now = dict(m.case.values)
+        changed = {k: v for k, v in now.items() if dict(w.case.values).get(k) != v}
+        changed.update({k: None for k, _ in w.case.values if k not in now})  # null removes a key of the base
+        override: dict = {}
+        for name, value in changed.items():
+            set_field(override, name, list(value) if isinstance(value, tuple) else value)
+        expect: dict = {"decision": m.decision}
+        p = next((p for p in kb.decide(m.case).pathways if p.id == pathway), None)
+        expect["verdicts" if p is None else "failing"] = {pathway: [m.criterion]} if p else {pathway: "denied"}
+        if p is None:
+            expect.pop("verdicts")
+        tests.append({"name": f"the {pathway} minimal case without {kb.criteria[m.criterion].label if m.criterion in kb.criteria else m.criterion} should miss {pathway} by {m.criterion} alone",
+                      "case": override, "expect": expect})
+    return yaml.safe_dump({"description": f"witness and near misses of {pathway} (laro-kb witness --near-miss)",
+                           "base": base, "tests": tests}, sort_keys=False, allow_unicode=True, width=120)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="JSON Lines output file.")
+@click.option("--explain", is_flag=True, help="Add each decision's explanation (docs/explanations.md) to its record.")
+@click.option("--resume", is_flag=True, help="Reuse the records of ids already decided in OUTPUT (or OUTPUT.partial).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
+@KB_OPTION
+def batch(input_path, output, explain, resume, jobs, kb_dir):
+    """Decide a JSON Lines file or a directory of case files into JSON Lines, one record per input, in order.
+
+    Exit status 0 when every record was decided, 1 when some were errors.
+    Example: laro-kb batch requests.jsonl -o decisions.jsonl --jobs 2
+    """
+    import os
+    from pathlib import Path
+
+    from . import batch as batch_module
+    kb = load(kb_dir)
+    jobs = jobs or os.cpu_count() or 1
+    total = batch_module.count_records(Path(input_path))
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="deciding", file=sys.stderr) as bar:
+            summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume,
+                                       jobs=jobs, kb_dir=kb_dir, progress=bar.update)
+    else:
+        summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume, jobs=jobs,
+                                   kb_dir=kb_dir)
+    click.echo(summary.line(), err=True)
+    sys.exit(1 if summary.errors else 0)
+
+
+from .testrun import test_command  # noqa: E402  (a module of its own: runner, report and coverage)
+
+main.add_command(test_command)
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

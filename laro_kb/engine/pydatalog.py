@@ -1,0 +1,102 @@
+"""A pyDatalog engine of our own, driven through its term API only.
+
+pyDatalog keeps its state (the "Logic") per thread. An :class:`Engine` owns one
+Logic and makes it current, under a lock, for the length of each call; so one
+Engine may be used from any thread, and its calls run one at a time. Deciding
+in parallel means one Engine per thread or per process.
+
+No text is ever given to ``pyDatalog.load`` or ``pyDatalog.ask``: clauses are
+built from :mod:`laro_kb.knowledge.program` values, and facts and queries from Python
+values wrapped as engine constants. A hostile string stays a string.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
+
+from pyDatalog import Logic as _logic_module  # noqa: F401  (importing it sets pyEngine.Logic)
+from pyDatalog import pyEngine
+from pyDatalog.Logic import Logic
+
+from ..knowledge.program import Atom, Comparison, Fact, Statement, Var
+
+pyEngine.Float_Precision = None  # compare floats exactly: 29.9999 must not pass ">= 30"
+
+
+class Engine:
+    """One pyDatalog logic with the knowledge base's clauses in it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        with self._lock:
+            saved = getattr(Logic.tl, "logic", None)
+            self._logic = Logic()  # a fresh, empty logic for this thread ...
+            if saved is not None:  # ... which must not displace the caller's own
+                Logic.tl.logic = saved
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Make this engine's logic the current one for the calling thread."""
+        with self._lock:
+            saved = getattr(Logic.tl, "logic", None)
+            Logic.tl.logic = self._logic
+            if not hasattr(pyEngine.Fresh_var.tl, "counter"):  # first use of pyDatalog in this thread
+                pyEngine.Fresh_var.tl.counter = 0
+            try:
+                yield
+            finally:
+                if saved is not None:
+                    Logic.tl.logic = saved
+
+    # -- building -------------------------------------------------------
+    def add(self, statements: Iterable[Statement]) -> list:
+        """Assert facts and rules; returns their engine clauses (for :meth:`retract`)."""
+        clauses = []
+        with self.active():
+            for st in statements:
+                if isinstance(st, Fact):
+                    clause = pyEngine.Clause(_literal(st.atom), [])
+                else:
+                    clause = pyEngine.Clause(_literal(st.head), [_literal(b) for b in st.body])
+                pyEngine.assert_(clause)
+                clauses.append(clause)
+        return clauses
+
+    def assert_facts(self, facts: Iterable[tuple]) -> list:
+        """Assert ground facts given as ``(pred, arg, ...)``; returns handles for :meth:`retract`."""
+        with self.active():
+            clauses = [pyEngine.Clause(pyEngine.Literal(f[0], [pyEngine.Term_of(a) for a in f[1:]]), [])
+                       for f in facts]
+            for clause in clauses:
+                pyEngine.assert_(clause)
+            return clauses
+
+    def retract(self, clauses: Sequence) -> None:
+        with self.active():
+            for clause in clauses:
+                pyEngine.retract(clause)
+
+    # -- asking ---------------------------------------------------------
+    def ask(self, pred: str, *args) -> list[tuple]:
+        """Answers to ``pred(args)``; an argument given as ``None`` is a variable."""
+        with self.active():
+            if f"{pred}/{len(args)}" not in Logic.tl.logic.Db:
+                return []  # a predicate that a (draft) kb never mentions has no answers
+            terms = [pyEngine.Var(f"V{i}") if a is None else pyEngine.Term_of(a) for i, a in enumerate(args)]
+            answer = pyEngine.Literal(pred, terms).ask()
+            return [] if answer is True or not answer else list(answer)
+
+
+def _term(t):
+    return pyEngine.Var(t.name) if isinstance(t, Var) else pyEngine.Term_of(t.value)
+
+
+def _literal(lit: Atom | Comparison):
+    if isinstance(lit, Comparison):
+        return pyEngine.Literal(lit.op, [_term(lit.left), _term(lit.right)])
+    return pyEngine.Literal(("~" if lit.negated else "") + lit.pred, [_term(a) for a in lit.args])
+
+
+__all__ = ["Engine"]

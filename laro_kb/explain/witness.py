@@ -1,0 +1,118 @@
+"""Witnesses: a minimal case that a pathway approves, and near misses that fail it by one criterion alone.
+
+The search starts from an empty case. For each criterion of the pathway it tries the field values that would make
+the criterion met (for an exclusion: not met), taken from the criterion's form in the kb
+(:class:`~laro_kb.explain.repair.Repairer`). It prunes combinations whose values conflict, and accepts only a case that the
+kb's rules approve under the pathway (proved by the tracer). When no combination works, the pathway is dead, and
+the smallest set of criteria whose values conflict is reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Optional
+
+from ..case.model import Case
+from .repair import Repairer, _merge, concrete
+
+MAX_LEAVES = 60
+
+
+@dataclass(frozen=True)
+class Witness:
+    pathway: str
+    case: Optional[Case]  # None: no case can be approved under the pathway
+    conflict: tuple[str, ...] = ()  # the smallest set of criteria found whose requirements cannot all hold
+    only_when_excluded: bool = False  # the conflict is between a requirement and an exclusion
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    criterion: str
+    dimension: str
+    case: Optional[Case]  # the witness changed so that this criterion alone fails (None: it cannot fail alone)
+    decision: Optional[str] = None  # what the kb decides for that case (another pathway may still approve it)
+
+
+def requirements(kb, pid: str) -> list[tuple[str, str]]:
+    """(criterion, dimension) of a pathway, as the kb links them."""
+    return sorted((k, dim) for (p, k), dim in kb.links.items() if p == pid)
+
+
+def witness(kb, pid: str) -> Witness:
+    kb.pathway(pid)
+    r = Repairer(kb)
+    reqs = requirements(kb, pid)
+    options = [r._options(k, dim != "exclusion", {}) for k, dim in reqs]
+    base = Case(f"witness-{pid}", ())
+    leaves = 0
+    for merged in _consistent(options, {}, 0, r._kind_of_any):
+        leaves += 1
+        case = base.with_values(**concrete(merged, {}, r._kind_of_any))
+        if r.approves(case, pid):
+            return Witness(pid, case)
+        if leaves >= MAX_LEAVES:
+            break
+    conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any)
+    return Witness(pid, None, conflict, excluded)
+
+
+def near_misses(kb, pid: str, w: Optional[Witness] = None) -> list[NearMiss]:
+    """For each criterion, the witness changed to fail that criterion alone (an MC/DC pair with the witness)."""
+    w = w or witness(kb, pid)
+    if w.case is None:
+        return []
+    r = Repairer(kb, respect_immutable=False)  # a test case may have any diagnosis, age or history
+    values = dict(w.case.values)
+    out = []
+    for k, dim in requirements(kb, pid):
+        found = None
+        for option in r._options(k, dim == "exclusion", values):
+            case = _valid(kb, w.case.with_values(**concrete(option, values, r._kind_of_any)))
+            if case is None:
+                continue
+            d = kb.decide(case)
+            p = next((p for p in d.pathways if p.id == pid), None)
+            if p is not None and [c.criterion for c in p.failing] == [k]:
+                found = NearMiss(k, dim, case, d.outcome)
+                break
+            if p is None and dim == "indication":  # another diagnosis: the pathway is no longer a candidate
+                found = NearMiss(k, dim, case, d.outcome)
+                break
+        out.append(found or NearMiss(k, dim, None))
+    return out
+
+
+def _valid(kb, case: Case) -> Optional[Case]:
+    """The case if it passes case validation; with another section, its subsection is dropped; else None."""
+    from ..errors import CaseError
+    for candidate in (case, case.with_values(**{"diagnosis.subsection": None})):
+        try:
+            return kb.parse_case(candidate.as_dict())
+        except CaseError:
+            continue
+    return None
+
+
+def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
+    """Depth-first: every consistent choice of one option per criterion, smallest first."""
+    if i == len(options):
+        yield merged
+        return
+    for option in sorted(options[i], key=len)[:6]:
+        combined = _merge([merged, option], {}, kind_of)
+        if combined is not None:
+            yield from _consistent(options, combined, i + 1, kind_of)
+
+
+def _smallest_conflict(reqs, options, kind_of=None) -> tuple[tuple[str, ...], bool]:
+    for k, opts in zip(reqs, options):
+        if not opts:
+            return (k[0],), k[1] == "exclusion"
+    for size in (2, 3):
+        for combo in itertools.combinations(range(len(reqs)), size):
+            if not any(True for _ in _consistent([options[i] for i in combo], {}, 0, kind_of)):
+                names = tuple(reqs[i][0] for i in combo)
+                return names, any(reqs[i][1] == "exclusion" for i in combo)
+    return tuple(k for k, _ in reqs), False

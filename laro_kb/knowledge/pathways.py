@@ -1,0 +1,129 @@
+"""Pathways and criteria as the knowledge base describes them, with their citations.
+
+Everything here is read from kb facts: ``pathway/4``, ``policy_text/2``,
+``section/4``, ``subsection/2``, ``subsection_heading/3``, ``reference/3``,
+the dimension links (``indication/2`` ... ``exclusion/2``), ``label/2`` and
+``criterion_text/2``, and the criterion forms (``is_/3``, ``at_least/3``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .vocabulary import show_value
+
+DIMENSIONS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
+# the order in which a pathway's criteria are listed in decisions and explanations
+DISPLAY_ORDER = {d: i for i, d in enumerate(("indication", "eligibility", "biomarker", "setting", "line", "regimen",
+                                             "exclusion"))}
+ATOMIC = {"is_": "is", "at_least": ">=", "more_than": ">", "at_most": "<=", "less_than": "<"}
+COMPOSITE = {"any_": "any of", "all_": "all of", "not_": "not"}
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # 'nccn', 'fda' or 'policy'
+    reference: int
+    citation: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "nccn":
+            return f"NCCN Guidelines, policy reference {self.reference}"
+        if self.kind == "fda":
+            return f"FDA label, policy reference {self.reference}"
+        return "the policy itself (Authorization Period and Renewal Criteria)"
+
+
+@dataclass(frozen=True)
+class Pathway:
+    id: str
+    section: str
+    section_heading: str
+    subsection: Optional[str]
+    subsection_heading: Optional[str]
+    number: int
+    option: str
+    text: str
+    source: Optional[Source]
+
+    @property
+    def heading(self) -> str:
+        return self.section_heading + (f" / {self.subsection_heading}" if self.subsection_heading else "")
+
+    @property
+    def citation(self) -> str:
+        where = f"{self.heading}, criterion {self.number}{self.option}"
+        return f"{where}; {self.source}" if self.source else f"{where}; no source recorded"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    form: str  # is_, at_least, ..., any_, all_, not_
+    field: Optional[str]  # for atomic forms
+    values: tuple  # the terms or the bound
+    parts: tuple[str, ...]  # for composite forms
+    label: str
+    text: Optional[str]  # the policy's own words, where the criterion has them
+
+    def describe(self) -> str:
+        if self.form == "is_":
+            return f"{self.field} is {' or '.join(show_value(v) for v in self.values)}"
+        if self.form in ATOMIC:
+            return f"{self.field} {ATOMIC[self.form]} {self.values[0]}"
+        return f"{COMPOSITE[self.form]} ({', '.join(self.parts)})"
+
+
+def read_pathways(engine) -> dict[str, Pathway]:
+    sections = {s: (t, k, r) for s, t, k, r in engine.ask("section", None, None, None, None)}
+    refs = {n: (t, u) for n, t, u in engine.ask("reference", None, None, None)}
+    texts = dict(engine.ask("policy_text", None, None))
+    subs = dict(engine.ask("subsection", None, None))
+    sub_heads = {u: t for u, s, t in engine.ask("subsection_heading", None, None, None)}
+    out = {}
+    for pid, sec, num, opt in sorted(engine.ask("pathway", None, None, None, None), key=_order):
+        heading, kind, ref = sections.get(sec, (sec, None, None))
+        source = None
+        if kind is not None:
+            cite, url = refs.get(ref, ("", ""))
+            source = Source(kind, ref, cite, url)
+        out[pid] = Pathway(pid, sec, heading, subs.get(pid), sub_heads.get(subs.get(pid)), num, opt,
+                           texts.get(pid, ""), source)
+    return out
+
+
+def read_criteria(engine) -> dict[str, Criterion]:
+    labels = dict(engine.ask("label", None, None))
+    texts = dict(engine.ask("criterion_text", None, None))
+    atoms: dict[str, tuple] = {}
+    for form in ATOMIC:
+        for k, f, v in engine.ask(form, None, None, None):
+            prev = atoms.get(k, (form, f, ()))
+            atoms[k] = (form, f, tuple(sorted(prev[2] + (v,), key=repr)))
+    parts: dict[str, tuple] = {}
+    for form in COMPOSITE:
+        for k, s in engine.ask(form, None, None):
+            prev = parts.get(k, (form, ()))
+            parts[k] = (form, tuple(sorted(prev[1] + (s,))))
+    out = {}
+    for k, (form, f, vals) in atoms.items():
+        out[k] = Criterion(k, form, f, vals, (), labels.get(k, k), texts.get(k))
+    for k, (form, ps) in parts.items():
+        out[k] = Criterion(k, form, None, (), ps, labels.get(k, k), texts.get(k))
+    return out
+
+
+def read_links(engine) -> dict[tuple[str, str], str]:
+    """(pathway, criterion) -> the dimension that links them."""
+    links = {}
+    for dim in DIMENSIONS:
+        for p, k in engine.ask(dim, None, None):
+            links.setdefault((p, k), dim)
+    return links
+
+
+def _order(row) -> tuple:
+    pid, sec, num, opt = row
+    return (sec, num, opt)

@@ -1,0 +1,200 @@
+"""The knowledge base: kb/ loaded into an engine, and the decisions it makes.
+
+>>> import laro_kb
+>>> kb = laro_kb.load()
+>>> d = kb.decide(kb.case(age=58, section="nsclc", ntrk_fusion="positive"))
+>>> d.outcome
+'pend'
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from pathlib import Path
+from typing import Optional, Union
+
+from .case.model import Case
+from .case.parse import case_from_keywords, load_case_file, parse_case
+from .case.suggest import nearest
+from .decision import CriterionStatus, Decision, PathwayResult
+from .engine.decision_program import REPORT, compile_program
+from .engine.materialize import materialize
+from .engine.pydatalog import Engine
+from .errors import KBError
+from .explain.explanation import Explanation, explain
+from .explain.trace import Program
+from .knowledge import program
+from .knowledge.files import default_kb_dir, kb_files
+from .knowledge.pathways import DISPLAY_ORDER, Criterion, Pathway, read_criteria, read_links, read_pathways
+from .knowledge.vocabulary import Vocabulary
+from .render.decision import decision_text
+from .render.explanation import explanation_text
+
+
+class KnowledgeBase:
+    """A loaded kb/. Thread-safe: calls on one instance run one at a time."""
+
+    def __init__(self, directory: Union[str, Path, None] = None, *, materialized: bool = True,
+                 compiled: bool = True):
+        self.directory = Path(directory) if directory is not None else default_kb_dir()
+        self.files = kb_files(self.directory)
+        # parse every file before anything is loaded: a file that is not Datalog is refused whole
+        self.statements: list[program.Statement] = []
+        for path in self.files:
+            self.statements.extend(program.parse_file(path))
+        self.engine = Engine()
+        clauses = self.engine.add(self.statements)
+        self.materialized = materialize(self.engine, self.statements, clauses) if materialized else {}
+        # decisions are asked of the decision program (laro_kb/engine/decision_program.py; see compile()) unless compiled=False,
+        # which asks kb/logic.dl's generic rules directly: the reference semantics, the same answers, slower
+        self.compiled: Optional[list[program.Statement]] = None if compiled else []
+        self.vocabulary = Vocabulary.from_engine(self.engine)
+        self.pathways: dict[str, Pathway] = read_pathways(self.engine)
+        self.criteria: dict[str, Criterion] = read_criteria(self.engine)
+        self.links = read_links(self.engine)
+        self._ids = itertools.count(1)
+        self._program = None
+        self._explain_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._decisions = 0
+
+    COMPILE_AFTER = 20  # decisions before the decision program is built (it costs about 0.4 s, once)
+
+    def compile(self) -> None:
+        """Build the decision program now (laro_kb/engine/decision_program.py); decisions then use it. Otherwise it is built
+        before the COMPILE_AFTER-th decision, so a process that decides a few cases never pays for it."""
+        with self._lock:
+            if self.compiled is None:
+                statements = compile_program(self.engine, self.statements)
+                self.engine.add(statements)
+                self.compiled = statements
+
+    def _report_predicate(self) -> str:
+        """The predicate a decision asks: the decision program's report once it is built, else logic.dl's."""
+        if self.compiled is None:
+            self._decisions += 1
+            if self._decisions >= self.COMPILE_AFTER:
+                self.compile()
+        return REPORT if self.compiled else "report"
+
+    @property
+    def program(self):
+        """The kb's statements indexed for the tracer (built on first use)."""
+        if self._program is None:
+            self._program = Program(self.statements)
+        return self._program
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeBase {self.directory}: {len(self.pathways)} pathways, {len(self.statements)} statements>"
+
+    # -- cases -----------------------------------------------------------
+    def case(self, case_id: str = "case", **keywords) -> Case:
+        """A case from keywords: ``kb.case(age=58, section='nsclc', ntrk_fusion='positive')``."""
+        return case_from_keywords(self.vocabulary, case_id, **keywords)
+
+    def read_case(self, path: Union[str, Path]) -> Case:
+        return load_case_file(path, self.vocabulary)
+
+    def parse_case(self, data: dict, **where) -> Case:
+        return parse_case(data, self.vocabulary, **where)
+
+    def _as_case(self, case: Union[Case, dict, str, Path]) -> Case:
+        if isinstance(case, Case):
+            return case
+        if isinstance(case, dict):
+            return self.parse_case(case)
+        return self.read_case(case)
+
+    # -- deciding ---------------------------------------------------------
+    def decide(self, case: Union[Case, dict, str, Path]) -> Decision:
+        """Approve, pend or deny ``case``, with every candidate pathway and criterion behind it."""
+        case = self._as_case(case)
+        with self._lock:
+            cid = f"#case{next(self._ids)}"
+        handles = self.engine.assert_facts(case.facts(cid, self.vocabulary))
+        try:
+            rows = self.engine.ask(self._report_predicate(), cid, None, None, None, None)
+        finally:
+            self.engine.retract(handles)
+        return self._decision(case, rows)
+
+    def _decision(self, case: Case, rows: list[tuple]) -> Decision:
+        """A Decision from the kb's report/5 rows for one case."""
+        by_kind: dict[str, list] = {}
+        for _, kind, a, b, c in rows:
+            by_kind.setdefault(kind, []).append((a, b, c))
+        outcome = [a for a, _, _ in by_kind.get("decision", [])]
+        verdicts = [(None, a, b) for a, b, _ in by_kind.get("verdict", [])]
+        assessed = [(None, a, b, c) for a, b, c in by_kind.get("status", [])]
+        gaps = [(None, a, b, c) for a, b, c in by_kind.get("gap", [])]
+        months = [a for a, _, _ in by_kind.get("months", [])]
+        notes = tuple(sorted((a, b) for a, b, _ in by_kind.get("code", [])))
+        if len(outcome) != 1:
+            raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
+        return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
+                        notes, self)
+
+    def decide_many(self, cases: list[Case]) -> list[Decision]:
+        """Decide many cases set-at-a-time: all their facts in the engine at once (each under its own case id), one
+        query for all of them, then every fact retracted. The same decisions as :meth:`decide` one by one."""
+        with self._lock:
+            cids = [f"#case{next(self._ids)}" for _ in cases]
+        facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
+        handles = self.engine.assert_facts(facts)
+        try:
+            rows = self.engine.ask(self._report_predicate(), None, None, None, None, None)
+        finally:
+            self.engine.retract(handles)
+        by_case: dict[str, list] = {cid: [] for cid in cids}
+        for cid, kind, a, b, c in rows:
+            if cid in by_case:  # a case another thread is deciding at this moment is not ours
+                by_case[cid].append((cid, kind, a, b, c))
+        return [self._decision(case, by_case[cid]) for case, cid in zip(cases, cids)]
+
+    def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
+        """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
+        for pid in pathways or ():
+            self.pathway(pid)  # an unknown id is a KBError with the nearest id
+        with self._explain_lock:
+            return explain(self, self._as_case(case), pathways, changes)
+
+    def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
+        missing: dict[tuple[str, str], set] = {}
+        for _, p, k, f in gaps:
+            missing.setdefault((p, k), set()).add(f)
+        criteria: dict[str, list] = {}
+        for _, p, k, s in assessed:
+            crit = self.criteria.get(k)
+            criteria.setdefault(p, []).append(CriterionStatus(
+                k, self.links.get((p, k), "requires"), s, crit.label if crit else k,
+                tuple(sorted(missing.get((p, k), ())))))
+        results = []
+        for _, p, v in verdicts:
+            cs = tuple(sorted(criteria.get(p, []), key=lambda c: (DISPLAY_ORDER.get(c.dimension, 9), c.criterion)))
+            needs = tuple(sorted({f for c in cs for f in c.missing})) if v == "pending" else ()
+            results.append(PathwayResult(self.pathways[p], v, cs, needs))
+        return tuple(sorted(results, key=PathwayResult.closeness))
+
+    def text(self, value: Union[Decision, Explanation], depth: int = 3) -> str:
+        """A decision or an explanation as the CLI prints it (``print(decision)``, ``decision.why()``).
+
+        The renderers live in laro_kb.render, above the values they render; a Decision reaches them through the
+        KnowledgeBase that made it, so the value itself imports no renderer."""
+        if isinstance(value, Decision):
+            return decision_text(value)
+        return explanation_text(value, depth)
+
+    def pathway(self, pathway_id: str) -> Pathway:
+        try:
+            return self.pathways[pathway_id]
+        except KeyError:
+            raise KBError(f"no pathway {pathway_id!r}", suggestion=nearest(pathway_id, self.pathways)) from None
+
+
+
+
+def load(directory: Union[str, Path, None] = None, *, compiled: bool = True) -> KnowledgeBase:
+    """Load a knowledge base (the shipped kb/ by default). ``compiled=False`` decides with kb/logic.dl's generic
+    rules instead of the decision program built from them (the same answers; see laro_kb/engine/decision_program.py)."""
+    return KnowledgeBase(directory, compiled=compiled)

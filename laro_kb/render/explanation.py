@@ -1,0 +1,185 @@
+"""Renderers for explanations: a numbered text tree, Markdown for a letter, and JSON (docs/explanations.md).
+
+Depth: 1 shows pathways, 2 their criteria, 3 the parts of composite criteria (the default), and 4 or more add
+the derivation under each criterion: the kb rules applied (file:line), their bindings and the facts at the
+leaves, to depth - 3 levels.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from ..explain.explanation import SCHEMA, CriterionExplanation, Explanation, PathwayExplanation
+from ..explain.trace import TraceNode
+from ..knowledge.vocabulary import show_value as show
+
+DEFAULT_DEPTH = 3
+
+
+def short_source(p: PathwayExplanation) -> str:
+    s = p.pathway.source
+    if s is None:
+        return f"{p.id}; no source"
+    ref = {"nccn": f"NCCN ref {s.reference}", "fda": f"FDA label, ref {s.reference}", "policy": "policy renewal criteria"}
+    return f"{p.id}; {ref.get(s.kind, s.kind)}"
+
+
+def evidence(c: CriterionExplanation) -> str:
+    facts = ", ".join(f"{e.field} = {show(e.value)}" for e in c.facts)
+    comps = f" ({'; '.join(c.comparisons)})" if c.comparisons else ""
+    if c.status == "unknown":
+        return "not documented: " + ", ".join(c.missing) if c.missing else "unknown"
+    if c.status == "not_met":
+        base = f"documented {facts}{comps}" if facts else "not met"
+        return f"{base}; requires {c.rule}" if not c.parts else base
+    if c.status == "excluded":
+        return f"excluded: {facts}{comps}" if facts else "excluded"
+    return f"{facts}{comps}" if facts else ""
+
+
+# -- text --------------------------------------------------------------------------------------------------
+def explanation_text(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
+    lines = [f"Case {e.case.id}: {e.outcome.upper()}"]
+    for i, p in enumerate(e.pathways, 1):
+        lines += pathway_text(p, str(i), depth)
+    return "\n".join(lines)
+
+
+def pathway_text(p: PathwayExplanation, number: str, depth: int = DEFAULT_DEPTH) -> list[str]:
+    cite = f"[{short_source(p)}]"
+    lines = [f"{number} {p.id} {p.verdict.upper()}: {p.pathway.citation}"]
+    lines.append(f"{' ' * len(number)} policy: \"{p.pathway.text}\" {cite}")
+    if p.change is not None:
+        if p.change.sets:
+            lines.append(f"{' ' * len(number)} would be approved under {p.id} if {p.change.describe()} {cite}")
+        else:
+            lines.append(f"{' ' * len(number)} {p.change.describe()} {cite}")
+    if depth >= 2:
+        for j, c in enumerate(p.criteria, 1):
+            lines += _criterion_lines(c, f"{number}.{j}", 1, depth, cite)
+    return lines
+
+
+def _criterion_lines(c: CriterionExplanation, number: str, level: int, depth: int, cite: str) -> list[str]:
+    indent = "  " * level
+    status = c.status.replace("_", " ")
+    text = f' "{c.text}"' if c.text else ""
+    ev = evidence(c)
+    dim = f"{c.dimension}: " if c.dimension not in ("part",) else ""
+    out = [f"{indent}{number} [{status}] {dim}{c.label}{': ' + ev if ev else ''}{text} {cite}"]
+    if depth >= 3:
+        for j, part in enumerate(c.parts, 1):
+            out += _criterion_lines(part, f"{number}.{j}", level + 1, depth, cite)
+    if depth >= 4 and c.proof is not None and not c.parts:
+        out += _proof_lines(c.proof, number + ".", level + 1, depth - 3, cite)
+    return out
+
+
+def _proof_lines(node: TraceNode, prefix: str, level: int, remaining: int, cite: str) -> list[str]:
+    out = []
+    indent = "  " * level
+    bindings = ", ".join(f"{k}={show(v)}" for k, v in node.bindings)
+    how = {"rule": f"by rule {node.source}" + (f" with {bindings}" if bindings else ""), "case": "case fact",
+           "fact": "kb fact", "not": "no proof exists", "compare": "comparison holds"}[node.kind]
+    out.append(f"{indent}{prefix}d {node}: {how} {cite}")
+    if remaining > 1:
+        for j, child in enumerate(node.children, 1):
+            out += _proof_lines(child, f"{prefix}d{j}.", level + 1, remaining - 1, cite)
+    return out
+
+
+# -- markdown ------------------------------------------------------------------------------------------------
+def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
+    title = {"approve": "Approved", "pend": "Pended: more documentation needed", "deny": "Denied"}[e.outcome]
+    out = ["# Larotrectinib (Vitrakvi) coverage determination", "",
+           f"- **Case:** {e.case.id}", f"- **Decision:** {title}",
+           "- **Policy:** Larotrectinib (Vitrakvi®), version 1.0, effective 8/28/2025", ""]
+    for p in e.pathways:
+        out += [f"## {p.id}: {p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option} ({p.verdict})", "",
+                f"Source: {p.pathway.source if p.pathway.source else 'none recorded'}."
+                + (f" {p.pathway.source.citation}" if p.pathway.source and p.pathway.source.citation else ""), "",
+                f"> {p.pathway.text}", ""]
+        if depth >= 2:
+            out += ["| Criterion | Status | Documentation |", "|---|---|---|"]
+            for c in p.criteria:
+                out += _md_rows(c, depth, 0)
+            out.append("")
+        if p.change is not None:
+            if p.change.sets:
+                out.append("**What would change the outcome:** documentation showing "
+                           + "; ".join(f"`{f}` = {show(v)}" for f, v in p.change.sets) + ".")
+            else:
+                out.append(f"**What would change the outcome:** {p.change.describe()}.")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
+    status = {"met": "met", "not_met": "**not met**", "unknown": "**not documented**", "excluded": "**excluded**",
+              "clear": "clear"}[c.status]
+    name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "") + c.label
+    if c.text and level == 0:
+        name += f" (\"{c.text}\")"
+    rows = [f"| {_md(name)} | {status} | {_md(evidence(c))} |"]
+    if depth >= 3:
+        for part in c.parts:
+            rows += _md_rows(part, depth, level + 1)
+    return rows
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# -- json ----------------------------------------------------------------------------------------------------
+def explanation_dict(e: Explanation, depth: int = DEFAULT_DEPTH) -> dict:
+    return {"schema": SCHEMA, "case": e.case.id, "decision": e.outcome,
+            "pathways": [pathway_dict(p, depth) for p in e.pathways]}
+
+
+def pathway_dict(p: PathwayExplanation, depth: int = DEFAULT_DEPTH) -> dict:
+    s = p.pathway.source
+    out = {"id": p.id, "verdict": p.verdict, "section": p.pathway.section_heading,
+           "subsection": p.pathway.subsection_heading, "criterion": f"{p.pathway.number}{p.pathway.option}",
+           "policy_text": p.pathway.text, "citation": p.pathway.citation,
+           "source": {"kind": s.kind, "reference": s.reference, "citation": s.citation, "url": s.url} if s else None,
+           "change": ({"sets": [{"field": f, "value": _jv(v)} for f, v in p.change.sets],
+                       "verified": p.change.verified, "text": p.change.describe()} if p.change else None)}
+    if depth >= 2:
+        out["criteria"] = [_criterion_dict(c, depth) for c in p.criteria]
+    if depth >= 4:
+        out["trace"] = trace_dict(p.proof, depth - 3)
+    return out
+
+
+def _criterion_dict(c: CriterionExplanation, depth: int) -> dict:
+    d = {"criterion": c.criterion, "dimension": c.dimension, "status": c.status, "label": c.label, "rule": c.rule,
+         "policy_text": c.text, "facts": [{"field": e.field, "value": _jv(e.value)} for e in c.facts],
+         "comparisons": list(c.comparisons), "missing": list(c.missing)}
+    if depth >= 3:
+        d["parts"] = [_criterion_dict(p, depth) for p in c.parts]
+    if depth >= 4 and c.proof is not None:
+        d["trace"] = trace_dict(c.proof, depth - 3)
+    return d
+
+
+def trace_dict(node: Optional[TraceNode], remaining: int) -> Optional[dict]:
+    if node is None:
+        return None
+    d = {"goal": str(node.goal) if node.kind != "compare" else str(node.comparison), "kind": node.kind,
+         "rule": node.rule.id if node.rule else None, "bindings": {k: _jv(v) for k, v in node.bindings}}
+    if remaining > 1:
+        d["children"] = [trace_dict(c, remaining - 1) for c in node.children]
+    return d
+
+
+def _jv(v):
+    return list(v) if isinstance(v, tuple) else v
+
+
+def explanation_json(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
+    return json.dumps(explanation_dict(e, depth), indent=2, ensure_ascii=False)
+
+
+RENDERERS = {"text": explanation_text, "markdown": explanation_markdown, "json": explanation_json}

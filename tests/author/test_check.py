@@ -1,0 +1,133 @@
+"""laro_kb.author.check and laro_kb.author.semantic: the shipped kb is clean, and each seeded defect is found."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from laro_kb.author.check import run_check
+from laro_kb.cli import main
+
+from ..conftest import KB_DIR
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return run_check(KB_DIR)
+
+
+def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shipped):
+    assert shipped.ok and shipped.count("error") == 0
+    assert sorted({f.code for f in shipped.findings}) == ["section-without-code", "threshold-disagreement"]
+    age = next(f for f in shipped.findings if f.code == "threshold-disagreement")
+    assert "age.at_least_18 includes 18 but age.greater_than_18 excludes it" in age.message
+    assert "not in thyroid, uterine, vaginal, vulvar" in age.message
+
+
+def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    target = copy / path
+    text = target.read_text()
+    if append:
+        target.write_text(text + new)
+    else:
+        assert old in text
+        target.write_text(text.replace(old, new, 1))
+    return run_check(copy)
+
+
+def codes(report, severity="error"):
+    return {f.code for f in report.findings if f.severity == severity}
+
+
+def test_a_misspelled_predicate_is_found_with_a_suggestion(tmp_path):
+    r = seeded(tmp_path, "logic.dl", "needs(C, P, F) <= gap(C, P, _K, F)", "needs(C, P, F) <= gapp(C, P, _K, F)")
+    f = next(f for f in r.findings if f.code == "undefined-predicate")
+    assert f.file.endswith("logic.dl") and f.line and "gapp/4" in f.message and f.fix == "did you mean 'gap'?"
+    assert not r.ok
+
+
+def test_a_wrong_arity_is_found(tmp_path):
+    r = seeded(tmp_path, "logic.dl", "open_(C, P) <= requires(P, K) & case(C) & ~holds(C, K)",
+               "open_(C, P) <= requires(P, K) & case(C) & ~holds(C, K, P)")
+    assert "arity-mismatch" in codes(r)
+
+
+def test_a_misspelled_criterion_in_a_pathway_is_found(tmp_path):
+    r = seeded(tmp_path, "pathways/nsclc.dl", "+ line('nsclc.3a', 'line.first')", "+ line('nsclc.3a', 'line.frist')")
+    f = next(f for f in r.findings if f.code == "undefined-criterion")
+    assert f.pathway == "nsclc.3a" and f.fix == "did you mean 'line.first'?" and f.file.endswith("nsclc.dl")
+
+
+def test_an_impossible_pair_of_criteria_is_a_dead_pathway_with_its_conflict(tmp_path):
+    r = seeded(tmp_path, "pathways/nsclc.dl", "", "+ eligibility('nsclc.3a', 'age.less_than_18')\n", append=True)
+    f = next(f for f in r.findings if f.code == "dead-pathway")
+    assert f.pathway == "nsclc.3a" and "age.at_least_18, age.less_than_18" in f.message
+
+
+def test_a_pathway_that_fires_only_when_excluded_is_found(tmp_path):
+    r = seeded(tmp_path, "pathways/nsclc.dl", "",
+               "+ exclusion('nsclc.3b', 'progressed_on_systemic')\n", append=True)
+    f = next(f for f in r.findings if f.code == "excluded-always")
+    assert f.pathway == "nsclc.3b" and "progressed_on_systemic" in f.message
+
+
+def test_a_duplicated_pathway_is_found(tmp_path):
+    block = """
++ pathway('nsclc.3c', 'nsclc', 3, 'c')
++ policy_text('nsclc.3c', 'Single-agent therapy for recurrent, advanced, or metastatic disease')
++ regimen('nsclc.3c', 'single_agent')
++ setting('nsclc.3c', 'nsclc.recurrent_advanced_metastatic')
++ biomarker('nsclc.3c', 'ntrk_fusion_positive')
++ line('nsclc.3c', 'line.first')
+"""
+    r = seeded(tmp_path, "pathways/nsclc.dl", "", block, append=True)
+    f = next(f for f in r.findings if f.code == "duplicate-pathway")
+    assert {f.pathway for f in r.findings if f.code == "duplicate-pathway"} == {"nsclc.3a"}
+    assert "nsclc.3c" in f.message
+    again = seeded(tmp_path / "again", "pathways/nsclc.dl", "", "\n+ pathway('nsclc.3a', 'nsclc', 3, 'b')\n",
+                   append=True)
+    assert "duplicate-pathway" in codes(again)
+
+
+def test_a_removed_citation_is_found(tmp_path):
+    r = seeded(tmp_path, "pathways/nsclc.dl", "+ section('nsclc', 'Non-Small Cell Lung Cancer', 'nccn', 16)",
+               "+ section('nsclc', 'Non-Small Cell Lung Cancer', 'nccn', 99)")
+    assert "missing-citation" in codes(r)
+    r = seeded(tmp_path / "2", "pathways/nsclc.dl", "+ policy_text('nsclc.3b',", "+ policy_textt('nsclc.3b',")
+    assert "missing-text" in codes(r)
+
+
+def test_a_python_import_is_refused_before_anything_runs(tmp_path):
+    marker = tmp_path / "ran"
+    r = seeded(tmp_path, "pathways/nsclc.dl", "", f"\nimport os\nos.system('touch {marker}')\n", append=True)
+    f = next(f for f in r.findings if f.code == "not-datalog")
+    assert f.severity == "error" and f.file.endswith("nsclc.dl") and "import statement" in f.message
+    assert not marker.exists()
+
+
+def test_an_unknown_term_and_an_unsafe_negation_are_found(tmp_path):
+    r = seeded(tmp_path, "biomarker.dl", "is_('ntrk_fusion_positive', 'biomarker.ntrk_fusion', 'positive')",
+               "is_('ntrk_fusion_positive', 'biomarker.ntrk_fusion', 'postive')")
+    f = next(f for f in r.findings if f.code == "unknown-term")
+    assert f.fix == "did you mean 'positive'?"
+    r = seeded(tmp_path / "2", "logic.dl", "approvable(C) <= verdict(C, _P, 'approved')",
+               "approvable(C) <= ~pendable(C) & verdict(C, _P, 'approved')")
+    assert "unbound-negation" in codes(r)
+
+
+def test_the_cli_exits_1_on_errors_and_prints_json(tmp_path):
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    (copy / "pathways" / "nsclc.dl").write_text((copy / "pathways" / "nsclc.dl").read_text()
+                                                .replace("'line.first')", "'line.frist')"))
+    result = CliRunner().invoke(main, ["check", "--kb", str(copy), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["counts"]["error"] >= 1 and any(f["code"] == "undefined-criterion" for f in data["findings"])
+    ok = CliRunner().invoke(main, ["check"])
+    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 6 warnings, 0 info"

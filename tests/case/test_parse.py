@@ -1,0 +1,113 @@
+"""laro_kb.case.parse: case files are validated against the kb's vocabulary before any fact is asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from laro_kb.case.model import Case
+from laro_kb.errors import CaseError
+
+
+def write(tmp_path, data, name="case.json"):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def error(kb, tmp_path, data, name="case.json") -> CaseError:
+    with pytest.raises(CaseError) as info:
+        kb.read_case(write(tmp_path, data, name))
+    return info.value
+
+
+def test_a_valid_case_reads_into_sorted_documented_values(kb, tmp_path):
+    case = kb.read_case(write(tmp_path, {"id": "a1", "patient": {"age": 58}, "diagnosis": {"section": "nsclc"},
+                                         "disease": {"metastatic": True, "recurrent": None}}))
+    assert case == Case("a1", (("diagnosis.section", "nsclc"), ("disease.metastatic", True), ("patient.age", 58)),
+                        case.source)
+
+
+def test_yaml_and_json_give_the_same_case(kb, tmp_path):
+    j = kb.read_case(write(tmp_path, {"id": "x", "patient": {"age": 40}}))
+    y = kb.read_case(write(tmp_path, "id: x\npatient:\n  age: 40\n", "case.yaml"))
+    assert j.values == y.values
+
+
+def test_unknown_is_the_same_as_null_for_a_term(kb):
+    assert kb.case(ntrk_fusion="unknown").values == ()
+
+
+@pytest.mark.parametrize("data, field, words, suggestion", [
+    ({"patient": {"agee": 5}}, "patient.agee", "is not a field", "patient.age"),
+    ({"biomarker": {"ntrk_fusion": "postive"}}, "biomarker.ntrk_fusion", "is not a valid term", "positive"),
+    ({"diagnosis": {"section": "nsclcc"}}, "diagnosis.section", "is not a valid term", "nsclc"),
+    ({"patient": {"age": "58"}}, "patient.age", "whole number", None),
+    ({"patient": {"age": -1}}, "patient.age", "impossible", None),
+    ({"patient": {"age": 200}}, "patient.age", "impossible", None),
+    ({"performance": {"ecog": 7}}, "performance.ecog", "impossible", None),
+    ({"performance": {"karnofsky": 55}}, "performance.karnofsky", "multiple of 10", None),
+    ({"treatment": {"line": 0}}, "treatment.line", "impossible", None),
+    ({"disease": {"metastatic": "yes"}}, "disease.metastatic", "true, false or null", None),
+    ({"disease": {"metastatic": True, "no_evidence_of_disease": True}}, "disease.metastatic", "contradicts", None),
+    ({"history": {"prior_therapies": "chemotherapy"}}, "history.prior_therapies", "list of terms", None),
+    ({"history": {"prior_therapies": ["chemotherapyy"]}}, "history.prior_therapies", "not a valid term",
+     "chemotherapy"),
+    ({"diagnosis": {"icd10": "lung"}}, "diagnosis.icd10", "not an ICD-10 code", None),
+    ({"patient": 58}, "patient", "must be a mapping", None),
+])
+def test_bad_values_name_the_file_record_field_and_nearest_term(kb, tmp_path, data, field, words, suggestion):
+    err = error(kb, tmp_path, {"id": "r7", **data})
+    assert err.file.endswith("case.json") and err.record == "r7" and err.field == field
+    assert words in err.message
+    assert err.suggestion == suggestion
+    assert field in str(err) and "r7" in str(err)
+
+
+def test_a_subsection_of_another_section_is_refused(kb):
+    with pytest.raises(CaseError) as info:
+        kb.case(section="breast", subsection="gallbladder")
+    assert info.value.field == "diagnosis.subsection"
+
+
+def test_malformed_json_names_the_line(kb, tmp_path):
+    err = error(kb, tmp_path, '{"id": "x",\n "patient": {"age": 5,}}')
+    assert "not valid JSON" in err.message and err.line == 2
+
+
+def test_non_utf8_bytes_are_refused(kb, tmp_path):
+    path = tmp_path / "case.json"
+    path.write_bytes(b'{"id": "\xff"}')
+    with pytest.raises(CaseError, match="not UTF-8"):
+        kb.read_case(path)
+
+
+def test_keywords_take_short_unambiguous_names(kb):
+    case = kb.case(age=70, section="nsclc", metastatic=True)
+    assert case.get("patient.age") == 70 and case.get("disease.metastatic") is True
+
+
+def test_an_unknown_keyword_suggests_the_nearest_field(kb):
+    with pytest.raises(CaseError) as info:
+        kb.case(agee=70)
+    assert info.value.suggestion == "age"
+
+
+def test_a_case_round_trips_through_its_nested_form(kb):
+    case = kb.case("rt", age=70, section="nsclc", prior_therapies=["chemotherapy"])
+    assert kb.parse_case(case.as_dict()).values == case.values
+
+
+def test_cases_are_immutable(kb):
+    case = kb.case(age=70)
+    with pytest.raises(AttributeError):
+        case.id = "other"
+    assert case.with_values(**{"patient.age": None}).values == () and case.get("patient.age") == 70
+
+
+def test_a_key_given_twice_is_refused_not_silently_overwritten(kb, tmp_path):
+    err = error(kb, tmp_path, "id: x\npatient: {age: 40}\npatient: {age: 41}\n", "case.yaml")
+    assert "'patient' twice" in err.message and err.line == 3
+    err = error(kb, tmp_path, '{"id": "x", "id": "y"}')
+    assert "'id' twice" in err.message

@@ -1,0 +1,89 @@
+"""laro_kb.explain.explanation: why approved, why denied or pended (every candidate, every criterion), with citations."""
+
+from __future__ import annotations
+
+from ..conftest import EXAMPLES
+
+
+def crit(p, k):
+    return next(c for c in p.criteria if c.criterion == k)
+
+
+def test_why_approved_shows_each_criterion_with_the_facts_that_met_it_and_the_citation(kb):
+    e = kb.explain(EXAMPLES / "nsclc-first-line.json")
+    p = e.pathways[0]
+    assert (e.outcome, p.id, p.verdict, p.change) == ("approve", "nsclc.3a", "approved", None)
+    age = crit(p, "age.at_least_18")
+    assert (age.status, age.comparisons, age.text) == ("met", ("58 >= 18",), "At least 18 years of age")
+    assert [(f.field, f.value) for f in age.facts] == [("patient.age", 58)]
+    assert p.pathway.citation == "Non-Small Cell Lung Cancer, criterion 3a; NCCN Guidelines, policy reference 16"
+    assert p.pathway.text.startswith("Single-agent therapy for recurrent, advanced, or metastatic disease")
+
+
+def test_why_denied_covers_every_candidate_including_the_fda_pathway(kb):
+    e = kb.explain(EXAMPLES / "hematologic-malignancy.json")
+    assert e.outcome == "deny"
+    assert {p.id for p in e.pathways} == {"solid_tumors.fda", "renewal.2"}
+    fda = next(p for p in e.pathways if p.id == "solid_tumors.fda")
+    solid = crit(fda, "solid_tumor")
+    assert solid.status == "not_met"
+    documented = crit(fda, "solid_tumor").parts[1].parts[1]
+    assert (documented.criterion, documented.status) == ("solid_tumor.documented", "not_met")
+    assert [(f.field, f.value) for f in documented.facts] == [("diagnosis.solid_tumor", False)]
+
+
+def test_not_met_shows_the_contradicting_value_and_the_bound(kb):
+    case = kb.read_case(EXAMPLES / "nsclc-first-line.json").with_values(**{"patient.age": 17})
+    p = kb.explain(case, ["nsclc.3a"]).pathways[0]
+    age = crit(p, "age.at_least_18")
+    assert (age.status, age.comparisons, age.rule) == ("not_met", ("17 < 18",), "patient.age >= 18")
+    assert [(f.field, f.value) for f in age.facts] == [("patient.age", 17)]
+
+
+def test_not_documented_is_kept_apart_from_documented_as_not_met(kb):
+    base = kb.read_case(EXAMPLES / "nsclc-first-line.json")
+    unknown = crit(kb.explain(base.with_values(**{"biomarker.ntrk_fusion": None}), ["nsclc.3a"]).pathways[0],
+                   "ntrk_fusion_positive")
+    negative = crit(kb.explain(base.with_values(**{"biomarker.ntrk_fusion": "negative"}), ["nsclc.3a"]).pathways[0],
+                    "ntrk_fusion_positive")
+    assert (unknown.status, unknown.missing, unknown.facts) == ("unknown", ("biomarker.ntrk_fusion",), ())
+    assert (negative.status, negative.missing) == ("not_met", ())
+    assert [(f.field, f.value) for f in negative.facts] == [("biomarker.ntrk_fusion", "negative")]
+
+
+def test_the_pathways_closest_to_approval_come_first(kb):
+    e = kb.explain(EXAMPLES / "nsclc-missing-ntrk.json")
+    assert [p.id for p in e.pathways][:2] == ["nsclc.3a", "solid_tumors.fda"]
+    assert [p.verdict for p in e.pathways] == sorted((p.verdict for p in e.pathways),
+                                                     key=["approved", "pending", "denied"].index)
+
+
+def test_the_smallest_change_that_would_approve_a_pathway_is_given(kb):
+    p = kb.explain(EXAMPLES / "nsclc-missing-ntrk.json", ["nsclc.3a"]).pathways[0]
+    assert p.change.sets == (("biomarker.ntrk_fusion", "positive"),) and p.change.verified
+    assert p.change.describe() == "biomarker.ntrk_fusion were positive"
+
+
+def test_facts_that_cannot_change_are_never_proposed(kb):
+    case = kb.read_case(EXAMPLES / "nsclc-first-line.json").with_values(**{"biomarker.ntrk_fusion": "negative"})
+    p = kb.explain(case, ["nsclc.3a"]).pathways[0]
+    assert p.change.sets == () and not p.change.verified
+    assert "biomarker.ntrk_fusion (documented negative)" in p.change.describe()
+
+
+def test_an_ecog_bound_is_proposed_at_the_bound(kb):
+    case = kb.case("e", request="initial", age=60, prescriber="oncologist", section="esophageal",
+                   ntrk_fusion="positive", regimen="single_agent", metastatic=True, surgical_candidate=False,
+                   ecog=3, karnofsky=50, prior_therapies=[])
+    p = next(p for p in kb.explain(case).pathways if p.id == "esophageal.3")
+    assert p.verdict == "denied"
+    assert p.change.verified and ("performance.ecog", 2) in p.change.sets
+
+
+def test_decision_why_and_whynot_print_the_cli_trees(kb, capsys):
+    from laro_kb.render.explanation import explanation_text
+    d = kb.decide(EXAMPLES / "nsclc-missing-ntrk.json")
+    d.whynot("nsclc.3a")
+    assert capsys.readouterr().out == explanation_text(kb.explain(d.case, ["nsclc.3a"])) + "\n"
+    d.why()
+    assert capsys.readouterr().out == explanation_text(kb.explain(d.case)) + "\n"
