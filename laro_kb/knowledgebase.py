@@ -18,9 +18,9 @@ from .case.model import Case
 from .case.parse import case_from_keywords, load_case_file, parse_case
 from .case.suggest import nearest
 from .decision import CriterionStatus, Decision, PathwayResult
-from .engine.decision_program import REPORT, compile_program
 from .engine.materialize import materialize
-from .engine.pydatalog import Engine
+from .engine.pydatalog import Engine, PyDatalogDecider
+from .engine.sqlengine import SQLDecider
 from .errors import KBError
 from .explain.explanation import Explanation, explain
 from .explain.trace import Program
@@ -32,11 +32,23 @@ from .render.decision import decision_text
 from .render.explanation import explanation_text
 
 
-class KnowledgeBase:
-    """A loaded kb/. Thread-safe: calls on one instance run one at a time."""
+ENGINES = ("sql", "pydatalog")
+DEFAULT_ENGINE = "sql"  # the fastest engine that agrees with the reference on every case (tests/engine/test_sql.py)
 
-    def __init__(self, directory: Union[str, Path, None] = None, *, materialized: bool = True,
-                 compiled: bool = True):
+
+class KnowledgeBase:
+    """A loaded kb/. Thread-safe: calls on one instance run one at a time.
+
+    Two engines decide from the same rules: ``pydatalog``, the reference, whose derivations the explanations trace,
+    and ``sql``, the rules compiled to SQL (SQLite for a few cases, DuckDB for many), which gives the same decisions
+    faster. ``engine`` chooses the one that decides; the pyDatalog engine is always loaded (it holds the kb, and the
+    explanations and checks read it)."""
+
+    def __init__(self, directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
+                 materialized: bool = True, compiled: bool = True):
+        if engine not in ENGINES:
+            raise KBError(f"no engine {engine!r}; choose one of {', '.join(ENGINES)}",
+                          suggestion=nearest(engine, ENGINES))
         self.directory = Path(directory) if directory is not None else default_kb_dir()
         self.files = kb_files(self.directory)
         # parse every file before anything is loaded: a file that is not Datalog is refused whole
@@ -46,37 +58,32 @@ class KnowledgeBase:
         self.engine = Engine()
         clauses = self.engine.add(self.statements)
         self.materialized = materialize(self.engine, self.statements, clauses) if materialized else {}
-        # decisions are asked of the decision program (laro_kb/engine/decision_program.py; see compile()) unless compiled=False,
-        # which asks kb/logic.dl's generic rules directly: the reference semantics, the same answers, slower
-        self.compiled: Optional[list[program.Statement]] = None if compiled else []
         self.vocabulary = Vocabulary.from_engine(self.engine)
         self.pathways: dict[str, Pathway] = read_pathways(self.engine)
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)
         self.links = read_links(self.engine)
+        # the reference decides with kb/logic.dl, or the decision program specialised from it once built
+        self.reference = PyDatalogDecider(self.engine, self.statements, compiled)
+        self.decider = self.reference if engine == "pydatalog" else SQLDecider(self.engine, self.statements)
         self._ids = itertools.count(1)
         self._program = None
         self._explain_lock = threading.Lock()
         self._lock = threading.Lock()
-        self._decisions = 0
 
-    COMPILE_AFTER = 20  # decisions before the decision program is built (it costs about 0.4 s, once)
+    @property
+    def engine_name(self) -> str:
+        """The engine that decides: ``sql`` or ``pydatalog``."""
+        return self.decider.name
+
+    @property
+    def compiled(self):
+        """The reference's decision program: None before it is built, [] when turned off, else its rules."""
+        return self.reference.compiled
 
     def compile(self) -> None:
-        """Build the decision program now (laro_kb/engine/decision_program.py); decisions then use it. Otherwise it is built
-        before the COMPILE_AFTER-th decision, so a process that decides a few cases never pays for it."""
-        with self._lock:
-            if self.compiled is None:
-                statements = compile_program(self.engine, self.statements)
-                self.engine.add(statements)
-                self.compiled = statements
-
-    def _report_predicate(self) -> str:
-        """The predicate a decision asks: the decision program's report once it is built, else logic.dl's."""
-        if self.compiled is None:
-            self._decisions += 1
-            if self._decisions >= self.COMPILE_AFTER:
-                self.compile()
-        return REPORT if self.compiled else "report"
+        """Build what the deciding engine compiles, now rather than on first need: the decision program for
+        pyDatalog (otherwise built before its 20th decision), the SQLite database for sql."""
+        self.decider.compile()
 
     @property
     def program(self):
@@ -109,15 +116,21 @@ class KnowledgeBase:
     # -- deciding ---------------------------------------------------------
     def decide(self, case: Union[Case, dict, str, Path]) -> Decision:
         """Approve, pend or deny ``case``, with every candidate pathway and criterion behind it."""
-        case = self._as_case(case)
+        return self.decide_many([self._as_case(case)])[0]
+
+    def decide_many(self, cases: list[Case]) -> list[Decision]:
+        """Decide many cases set-at-a-time: all their facts in the engine at once (each under its own case id), one
+        query for all of them. The same decisions as :meth:`decide` one by one."""
         with self._lock:
-            cid = f"#case{next(self._ids)}"
-        handles = self.engine.assert_facts(case.facts(cid, self.vocabulary))
-        try:
-            rows = self.engine.ask(self._report_predicate(), cid, None, None, None, None)
-        finally:
-            self.engine.retract(handles)
-        return self._decision(case, rows)
+            cids = [f"#case{next(self._ids)}" for _ in cases]
+        facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
+        rows = self.decider.report(facts, cids)
+        by_case: dict[str, list] = {cid: [] for cid in cids}
+        for row in rows:
+            mine = by_case.get(row[0])
+            if mine is not None:  # a case another thread is deciding at this moment is not ours
+                mine.append(row)
+        return [self._decision(case, by_case[cid]) for case, cid in zip(cases, cids)]
 
     def _decision(self, case: Case, rows: list[tuple]) -> Decision:
         """A Decision from the kb's report/5 rows for one case."""
@@ -134,23 +147,6 @@ class KnowledgeBase:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
                         notes, self)
-
-    def decide_many(self, cases: list[Case]) -> list[Decision]:
-        """Decide many cases set-at-a-time: all their facts in the engine at once (each under its own case id), one
-        query for all of them, then every fact retracted. The same decisions as :meth:`decide` one by one."""
-        with self._lock:
-            cids = [f"#case{next(self._ids)}" for _ in cases]
-        facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
-        handles = self.engine.assert_facts(facts)
-        try:
-            rows = self.engine.ask(self._report_predicate(), None, None, None, None, None)
-        finally:
-            self.engine.retract(handles)
-        by_case: dict[str, list] = {cid: [] for cid in cids}
-        for cid, kind, a, b, c in rows:
-            if cid in by_case:  # a case another thread is deciding at this moment is not ours
-                by_case[cid].append((cid, kind, a, b, c))
-        return [self._decision(case, by_case[cid]) for case, cid in zip(cases, cids)]
 
     def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
         """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
@@ -192,9 +188,9 @@ class KnowledgeBase:
             raise KBError(f"no pathway {pathway_id!r}", suggestion=nearest(pathway_id, self.pathways)) from None
 
 
-
-
-def load(directory: Union[str, Path, None] = None, *, compiled: bool = True) -> KnowledgeBase:
-    """Load a knowledge base (the shipped kb/ by default). ``compiled=False`` decides with kb/logic.dl's generic
-    rules instead of the decision program built from them (the same answers; see laro_kb/engine/decision_program.py)."""
-    return KnowledgeBase(directory, compiled=compiled)
+def load(directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
+         compiled: bool = True) -> KnowledgeBase:
+    """Load a knowledge base (the shipped kb/ by default), deciding with ``engine``: ``sql`` (the default, the
+    fastest) or ``pydatalog`` (the reference). ``compiled=False`` has pyDatalog decide with kb/logic.dl's generic
+    rules instead of the decision program built from them (the same answers; laro_kb/engine/decision_program.py)."""
+    return KnowledgeBase(directory, engine=engine, compiled=compiled)

@@ -79,8 +79,9 @@ def read_input(path: Path) -> Iterator[tuple[str, object]]:
 
 
 def decide_records(kb, items: list[tuple[str, object]], explain: bool = False) -> list[dict]:
-    """Output records for (source, data) items, in order."""
-    out = []
+    """Output records for (source, data) items, in order: every valid case decided set-at-a-time, in one call."""
+    out: list = []
+    valid: list = []  # (position in out, case, source)
     for source, data in items:
         rid = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), (str, int)) else None
         try:
@@ -88,10 +89,14 @@ def decide_records(kb, items: list[tuple[str, object]], explain: bool = False) -
                 raise data
             case = kb.parse_case(data, file=source, record=str(rid) if rid is not None else None,
                                  default_id=Path(source).stem if ":" not in source else source.rsplit(":", 1)[-1])
-            out.append(record(kb, kb.decide(case), source, explain))
+            valid.append((len(out), case, source))
+            out.append(None)
         except LaroError as exc:
             out.append({"schema": SCHEMA, "id": str(rid) if rid is not None else None, "source": source,
                         "error": exc.message, "field": exc.field, "suggestion": exc.suggestion})
+    decisions = kb.decide_many([case for _, case, _ in valid])
+    for (position, _, source), d in zip(valid, decisions):
+        out[position] = record(kb, d, source, explain)
     return out
 
 
@@ -109,13 +114,13 @@ def record(kb, d, source: str, explain: bool) -> dict:
 _WORKER_KB = None
 
 
-def _init_worker(kb_dir: Optional[str]) -> None:
+def _init_worker(kb_dir: Optional[str], engine: str) -> None:
     global _WORKER_KB
     import gc
 
     from ..knowledgebase import load
-    _WORKER_KB = load(kb_dir)
-    _WORKER_KB.compile()  # a worker decides many cases: build the decision program up front
+    _WORKER_KB = load(kb_dir, engine=engine)
+    _WORKER_KB.compile()  # a worker decides many cases: build what its engine compiles up front
     gc.freeze()  # the worker's kb lives as long as the worker
 
 
@@ -140,7 +145,7 @@ def run(kb, input_path: Path, output: Path, *, explain: bool = False, resume: bo
     pool = None
     if jobs > 1 and second is not None:  # one chunk is decided here: starting workers would cost more
         import multiprocessing
-        pool = multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir,))
+        pool = multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir, kb.engine_name))
     try:
         with partial.open("w", encoding="utf-8") as out:
             everything = itertools.chain([first], [second] if second is not None else [], chunks)

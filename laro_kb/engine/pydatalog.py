@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from pyDatalog import Logic as _logic_module  # noqa: F401  (importing it sets pyEngine.Logic)
 from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from ..knowledge.program import Atom, Comparison, Fact, Statement, Var
+from .decision_program import REPORT, compile_program
 
 pyEngine.Float_Precision = None  # compare floats exactly: 29.9999 must not pass ">= 30"
 
@@ -89,6 +90,49 @@ class Engine:
             return [] if answer is True or not answer else list(answer)
 
 
+class PyDatalogDecider:
+    """Decisions asked of pyDatalog, the reference engine: the report of kb/logic.dl, or of the decision program
+    specialised from it (:mod:`laro_kb.engine.decision_program`) once that is built.
+
+    The decision program is built on :meth:`compile`, or before the ``COMPILE_AFTER``-th decision, so a process
+    that decides a few cases never pays for it; ``compiled=False`` never builds it (logic.dl answers, slower)."""
+
+    name = "pydatalog"
+    COMPILE_AFTER = 20  # decisions before the decision program is built (it costs about 0.4 s, once)
+
+    def __init__(self, engine: Engine, statements: list[Statement], compiled: bool = True):
+        self.engine = engine
+        self.statements = statements
+        # None: not built yet; []: turned off (logic.dl answers); a list: the program's rules, loaded
+        self.compiled: Optional[list[Statement]] = None if compiled else []
+        self._decisions = 0
+        self._lock = threading.Lock()
+
+    def compile(self) -> None:
+        with self._lock:
+            if self.compiled is None:
+                statements = compile_program(self.engine, self.statements)
+                self.engine.add(statements)
+                self.compiled = statements
+
+    def report_predicate(self) -> str:
+        """The predicate a decision asks: the decision program's report once it is built, else logic.dl's."""
+        if self.compiled is None:
+            self._decisions += 1
+            if self._decisions >= self.COMPILE_AFTER:
+                self.compile()
+        return REPORT if self.compiled else "report"
+
+    def report(self, facts: list[tuple], case_ids: list[str]) -> list[tuple]:
+        """The ``report/5`` rows of the cases whose facts are given: asserted, asked in one query, retracted."""
+        handles = self.engine.assert_facts(facts)
+        try:
+            one = case_ids[0] if len(case_ids) == 1 else None  # a ground query costs half of an open one
+            return self.engine.ask(self.report_predicate(), one, None, None, None, None)
+        finally:
+            self.engine.retract(handles)
+
+
 def _term(t):
     return pyEngine.Var(t.name) if isinstance(t, Var) else pyEngine.Term_of(t.value)
 
@@ -99,4 +143,4 @@ def _literal(lit: Atom | Comparison):
     return pyEngine.Literal(("~" if lit.negated else "") + lit.pred, [_term(a) for a in lit.args])
 
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "PyDatalogDecider"]

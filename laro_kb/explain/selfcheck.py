@@ -9,9 +9,10 @@ Every node of every proof in an :class:`~laro_kb.explain.explanation.Explanation
 - a ``not`` leaf has no answer *in the engine* (pyDatalog itself, with the case's facts asserted), so the
   tracer's failures are checked by the engine, not by the tracer again.
 
-It also checks that the tracer's verdict on each pathway, and its decision, are those the kb gives (the report that
-:meth:`~laro_kb.knowledgebase.KnowledgeBase.decide` asks). :func:`verify` returns a list of
-problems: empty means the explanation re-verified.
+It also checks that the tracer's verdict on each pathway, and its decision, are those that the deciding engine gives
+(:meth:`~laro_kb.knowledgebase.KnowledgeBase.decide`, with the kb's ``sql`` or ``pydatalog`` engine), so that an
+explanation never shows another decision than the one made. :func:`verify` returns a list of problems: empty means
+the explanation re-verified.
 """
 
 from __future__ import annotations
@@ -27,22 +28,21 @@ def verify(kb, explanation: Explanation) -> list[str]:
     case_keys = {fact_key(f[0], f[1:]) for f in facts}
     kb_keys = kb.program.fact_keys
     problems: list[str] = []
-    handles = kb.engine.assert_facts(facts)
+    # the decision of the engine that decides (sql or pydatalog): an explanation must show that one
+    decided = kb.decide(case)
+    engine_verdicts = {p.id: p.verdict for p in decided.pathways}
+    for p in explanation.pathways:
+        want = engine_verdicts.get(p.id)
+        if want is not None and want != p.verdict:
+            problems.append(f"{p.id}: tracer says {p.verdict}, {kb.engine_name} engine says {want}")
+    if decided.outcome != explanation.outcome:
+        problems.append(f"decision: tracer says {explanation.outcome}, {kb.engine_name} engine says {decided.outcome}")
+    handles = kb.engine.assert_facts(facts)  # a 'not' leaf is checked by pyDatalog itself, with the case's facts
     try:
-        # the decision the kb gives (one query of the report that decide() asks: the decision program once built)
-        report = kb.engine.ask(kb._report_predicate(), CID, None, None, None, None)
-        engine_verdicts = {p: v for _, kind, p, v, _ in report if kind == "verdict"}
-        for p in explanation.pathways:
-            want = engine_verdicts.get(p.id)
-            if want is not None and want != p.verdict:
-                problems.append(f"{p.id}: tracer says {p.verdict}, engine says {want}")
         seen: set = set()
         for p in explanation.pathways:
             for node in _proofs(p):
                 _check(kb, node, case_keys, kb_keys, problems, seen, p.id)
-        decision = [d for _, kind, d, _, _ in report if kind == "decision"]
-        if decision != [explanation.outcome]:
-            problems.append(f"decision: tracer says {explanation.outcome}, engine says {decision}")
     finally:
         kb.engine.retract(handles)
     return problems

@@ -25,7 +25,7 @@ from ..test_properties import KB, valid_cases
 
 def reports(kb, case) -> tuple[set, set]:
     """(reference rows, decision-program rows) for one case."""
-    kb.compile()  # make sure the decision program is loaded
+    kb.reference.compile()  # make sure the decision program is loaded
     handles = kb.engine.assert_facts(case.facts("#compare", kb.vocabulary))
     try:
         return (set(kb.engine.ask("report", "#compare", None, None, None, None)),
@@ -41,7 +41,7 @@ def edited_kb(tmp_path, name: str, old: str, new: str):
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new))
-    return laro_kb.load(tmp_path / "kb")
+    return laro_kb.load(tmp_path / "kb", engine="pydatalog")
 
 
 def without_section(data: dict) -> dict:
@@ -77,9 +77,9 @@ def test_a_generated_case_gets_the_same_report_from_both(case):
 
 def test_decisions_use_the_decision_program_and_compiled_false_uses_logic_dl(kb):
     case = kb.read_case(KB_DIR.parent / "examples" / "nsclc-first-line.json")
-    reference = laro_kb.KnowledgeBase(KB_DIR, compiled=False)
-    kb.compile()
-    assert reference._report_predicate() == "report" and kb._report_predicate() == REPORT
+    reference = laro_kb.KnowledgeBase(KB_DIR, engine="pydatalog", compiled=False)
+    kb.reference.compile()
+    assert reference.reference.report_predicate() == "report" and kb.reference.report_predicate() == REPORT
     assert reference.decide(case) == kb.decide(case)
     assert kb.decide(case).outcome == "approve"
 
@@ -102,13 +102,13 @@ def test_a_kb_predicate_with_the_reserved_prefix_is_refused(tmp_path):
     shutil.copytree(KB_DIR, tmp_path / "kb")
     with open(tmp_path / "kb" / "exclusion.dl", "a") as f:
         f.write("\n+ lk_h0('x')\n")
-    kb = laro_kb.load(tmp_path / "kb")
+    kb = laro_kb.load(tmp_path / "kb", engine="pydatalog")
     with pytest.raises(KBError, match="reserved"):
         kb.compile()
 
 
 def test_the_program_has_one_predicate_per_criterion_and_pathway_and_no_generic_dispatch(kb):
-    kb.compile()
+    kb.reference.compile()
     heads = {st.head.pred for st in kb.compiled}
     assert not heads & {"holds", "fails", "form", "holds_by", "fails_by"}
     assert sum(1 for h in heads if re.fullmatch(r"lk_v\d+", h)) == len(kb.pathways)
@@ -116,21 +116,22 @@ def test_the_program_has_one_predicate_per_criterion_and_pathway_and_no_generic_
 
 
 def test_every_shipped_example_decides_the_same_with_and_without_the_decision_program():
-    reference = laro_kb.KnowledgeBase(KB_DIR, compiled=False)
-    KB.compile()
+    reference = laro_kb.KnowledgeBase(KB_DIR, engine="pydatalog", compiled=False)
+    program = laro_kb.KnowledgeBase(KB_DIR, engine="pydatalog")
+    program.compile()
     for path in sorted(Path(KB_DIR.parent / "examples").glob("*.*")):
-        case = KB.read_case(path)
-        assert KB.decide(case) == reference.decide(case), path.name
+        case = program.read_case(path)
+        assert program.decide(case) == reference.decide(case), path.name
 
 
 def test_a_kb_builds_its_decision_program_by_itself_after_a_few_decisions():
-    fresh = laro_kb.load(KB_DIR)
+    fresh = laro_kb.load(KB_DIR, engine="pydatalog")
     case = fresh.read_case(KB_DIR.parent / "examples" / "nsclc-first-line.json")
     first = fresh.decide(case)
     assert fresh.compiled is None  # one decision: logic.dl answered, nothing was built
-    for _ in range(fresh.COMPILE_AFTER):
+    for _ in range(fresh.reference.COMPILE_AFTER):
         assert fresh.decide(case) == first
-    assert fresh.compiled and fresh._report_predicate() == REPORT
+    assert fresh.compiled and fresh.reference.report_predicate() == REPORT
 
 
 def test_a_copied_rule_keeps_its_own_variables_apart_from_those_the_copy_adds(tmp_path):

@@ -1,0 +1,649 @@
+"""The kb compiled to SQL: the rules loaded from kb/, evaluated set-at-a-time by a SQL database.
+
+Nothing here names a criterion, a pathway or a field. The compiler reads the parsed statements of the kb (the same
+values the pyDatalog engine is built from) and the rows of its static predicates (those that never read a patient
+fact, as the pyDatalog engine derived them at load time, see :mod:`laro_kb.engine.materialize`), and writes:
+
+- one table per predicate, with columns ``c0`` .. ``cN``;
+- the static predicates as rows, loaded once;
+- the patient facts ``case/1``, ``val/3`` and ``known/2`` as three fact tables, many cases at once, the case id a
+  column; rows go in only as query parameters, never as SQL text;
+- one ``INSERT INTO ... SELECT`` per dynamic predicate (a UNION of one SELECT per rule), in dependency order: a
+  positive literal is a join, a negated one ``NOT EXISTS``, a comparison a condition.
+
+**Values.** pyDatalog compares Python values: ``1 == 1.0 == True``, and numbers and strings are never equal. A SQL
+column holds one type, so every value is text with a tag: ``'s'`` and the string, or ``'n'`` and the number's
+canonical form (``n18``; ``True`` is ``n1``, as ``True == 1`` in Python). Equality of tagged text is then Python's
+equality, and a comparison ``(X >= B)`` compares the numbers of two ``n`` values, or two strings.
+
+**Recursion.** ``kb/logic.dl`` is recursive over the criterion tree: an ``any_`` criterion holds when one of its
+parts holds, and it fails through a negation (``~any_open``). That is not stratified predicate by predicate, but it
+is stratified by criterion: every recursive call either keeps the criterion (the same key) or goes down to a part
+of it, through a static relation (``any_(K, S)``, ``part(K, S)``) that has no cycle. The compiler proves this for
+each recursive component (it finds the key argument of each predicate and the static relations that descend), ranks
+the keys by their height in those relations, and evaluates the component level by level, leaves first: the standard
+evaluation of a locally stratified program. A recursion it cannot prove that way is a :class:`KBError` naming the
+rules, never a silent difference.
+
+**Three-valued logic** needs nothing special: met, not met and unknown are the ``holds``, ``fails`` and ``unknown``
+predicates of ``logic.dl``, and their rules are translated as written.
+
+``tests/engine/test_sql.py`` holds the result to the pyDatalog engine, decision for decision.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from ..errors import KBError
+from ..knowledge.program import Atom, Comparison, Const, Fact, Rule, Statement, Var
+from .materialize import PATIENT_PREDICATES, static_predicates
+
+FACT_TABLES = {"case/1": 1, "val/3": 3, "known/2": 2}
+REPORT = "report/5"
+DEMAND = "demand_"  # the prefix of the demand predicates the compiler adds (a kb may not use it)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL databases laro-kb writes for."""
+
+    name: str
+    text: str  # the column type
+    number: str  # SQL for the number in a tagged value ``{x}``
+    indexes: bool  # whether indexes pay (a row store) or not (a column store)
+    tested: bool = True
+
+    def num(self, expr: str) -> str:
+        return self.number.format(x=expr)
+
+
+DIALECTS = {
+    "sqlite": Dialect("sqlite", "TEXT", "CAST(substr({x}, 2) AS REAL)", indexes=True),
+    "duckdb": Dialect("duckdb", "VARCHAR", "TRY_CAST(substr({x}, 2) AS DOUBLE)", indexes=False),
+    "postgres": Dialect("postgres", "TEXT",
+                        "(CASE WHEN substr({x}, 1, 1) = 'n' THEN CAST(substr({x}, 2) AS DOUBLE PRECISION) END)",
+                        indexes=True, tested=False),
+}
+
+
+# -- values ---------------------------------------------------------------------------------------------------------
+def encode(value) -> str:
+    """A Python value as tagged text: ``'s'`` + a string, ``'n'`` + a number in canonical form."""
+    if isinstance(value, str):
+        return "s" + value
+    if isinstance(value, bool):
+        return "n1" if value else "n0"
+    if isinstance(value, int):
+        return f"n{value}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return f"n{int(value)}" if value.is_integer() else f"n{value!r}"
+    raise ValueError(f"{value!r} is neither text nor a number")
+
+
+def decode(text: str):
+    """The Python value of tagged text (a whole number comes back as an int)."""
+    if text[0] == "s":
+        return text[1:]
+    number = text[1:]
+    return int(number) if number.lstrip("-").isdigit() else float(number)
+
+
+def quote(text: str) -> str:
+    """A SQL string literal (only ever for kb text: case data goes in as parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table(key: str) -> str:
+    name, arity = key.rsplit("/", 1)
+    return f'"p_{name}_{arity}"'
+
+
+def arity(key: str) -> int:
+    return int(key.rsplit("/", 1)[1])
+
+
+# -- the program ----------------------------------------------------------------------------------------------------
+@dataclass
+class SQLProgram:
+    """The compiled program for one dialect: table layout, static rows, and the statements that decide."""
+
+    dialect: Dialect
+    static: dict[str, list[tuple[str, ...]]]  # key -> encoded rows
+    dynamic: list[str]  # dynamic predicate keys, in the order they are computed
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (key, INSERT ... SELECT), in order
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.static) + list(FACT_TABLES) + self.dynamic
+
+    def create_statements(self) -> list[str]:
+        out = []
+        for key in self.tables:
+            cols = ", ".join(f"c{i} {self.dialect.text}" for i in range(arity(key)))
+            out.append(f"CREATE TABLE {table(key)} ({cols})")
+        return out
+
+    def index_statements(self) -> list[str]:
+        """Indexes for a row store: each static column, and the case id with the next column of each patient table."""
+        if not self.dialect.indexes:
+            return []
+        out = []
+        for key in self.static:
+            for i in range(arity(key)):
+                out.append(f'CREATE INDEX "i_{key.replace("/", "_")}_{i}" ON {table(key)} (c{i})')
+        for key in list(FACT_TABLES) + self.dynamic:
+            cols = ", ".join(f"c{i}" for i in range(min(arity(key), 2)))
+            out.append(f'CREATE INDEX "i_{key.replace("/", "_")}" ON {table(key)} ({cols})')
+        return out
+
+    def clear_statements(self) -> list[str]:
+        return [f"DELETE FROM {table(key)}" for key in list(FACT_TABLES) + self.dynamic]
+
+    def script(self) -> str:
+        """The whole program as one SQL script: tables, the kb's static rows, then the steps that decide."""
+        lines = [f"-- laro-kb decision program for {self.dialect.name}, compiled from kb/ (docs/scale.md).",
+                 "-- Values are tagged text: 's' + a string, 'n' + a number (n18, n1 for true).",
+                 "-- Load the patient facts into p_case_1, p_val_3 and p_known_2, run the steps, read p_report_5.", ""]
+        lines += [s + ";" for s in self.create_statements()]
+        lines += [s + ";" for s in self.index_statements()]
+        lines.append("")
+        for key, rows in self.static.items():
+            for start in range(0, len(rows), 500):
+                chunk = rows[start:start + 500]
+                values = ",\n  ".join("(" + ", ".join(quote(v) for v in row) + ")" for row in chunk)
+                lines.append(f"INSERT INTO {table(key)} VALUES\n  {values};")
+        lines.append("")
+        for key, sql in self.steps:
+            lines.append(f"-- {key}")
+            lines.append(sql + ";")
+        return "\n".join(lines) + "\n"
+
+
+def compile_sql(statements: list[Statement], static_rows: dict[str, list[tuple]], dialect: str = "sqlite",
+                report: str = REPORT) -> SQLProgram:
+    """Compile the kb's rules for ``dialect``; ``static_rows`` gives the rows of every static predicate by key."""
+    if dialect not in DIALECTS:
+        raise KBError(f"no SQL dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+    return _Compiler(statements, static_rows, DIALECTS[dialect]).compile(report)
+
+
+def static_keys(statements: list[Statement]) -> set[str]:
+    """Every predicate the kb defines without reading patient facts: its facts, and its static rules' heads."""
+    keys = {st.atom.key for st in statements if isinstance(st, Fact)}
+    return (keys | static_predicates(statements)) - PATIENT_PREDICATES
+
+
+def static_inputs(statements: list[Statement]) -> list[str]:
+    """The static predicates that the dynamic rules read: the rows the SQL program needs from the kb."""
+    static = static_keys(statements)
+    dynamic = {st.head.key for st in statements if isinstance(st, Rule)} - static
+    return sorted({b.key for st in statements if isinstance(st, Rule) and st.head.key in dynamic
+                   for b in st.body if isinstance(b, Atom)} - dynamic - PATIENT_PREDICATES)
+
+
+class _Compiler:
+    def __init__(self, statements: list[Statement], static_rows: dict[str, list[tuple]], dialect: Dialect):
+        self.d = dialect
+        static = static_keys(statements)
+        self.rules: dict[str, list[Rule]] = {}
+        for st in statements:
+            if isinstance(st, Rule) and st.head.key not in static:
+                if st.head.key in PATIENT_PREDICATES:
+                    raise KBError(f"a rule defines the patient fact {st.head.key}, which only a case may assert",
+                                  file=st.file, line=st.line)
+                self.rules.setdefault(st.head.key, []).append(st)
+        self.static_rows = {k: [tuple(encode(v) for v in row) for row in static_rows.get(k, [])]
+                            for k in static_inputs(statements)}
+        self._levels_cache: dict[tuple, dict[str, int]] = {}
+        reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
+                           if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
+        if reserved:
+            raise KBError(f"the predicate names {', '.join(reserved)} are reserved for the SQL compiler "
+                          f"(prefix {DEMAND})")
+
+    # -- dependency order -----------------------------------------------------------------------------------------
+    def components(self) -> list[list[str]]:
+        """Strongly connected components of the dynamic predicates, each after those it reads (Tarjan)."""
+        graph = {k: sorted({b.key for r in rules for b in r.body if isinstance(b, Atom) and b.key in self.rules})
+                 for k, rules in self.rules.items()}
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on: set[str] = set()
+        out: list[list[str]] = []
+
+        def visit(v: str) -> None:  # the graph is a few dozen predicates: recursion depth is no concern
+            index[v] = low[v] = len(index)
+            stack.append(v)
+            on.add(v)
+            for w in graph[v]:
+                if w not in index:
+                    visit(w)
+                    low[v] = min(low[v], low[w])
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(sorted(comp))
+
+        for v in sorted(graph):
+            if v not in index:
+                visit(v)
+        return out  # Tarjan emits a component after every component it reaches
+
+    def compile(self, report: str) -> SQLProgram:
+        if report not in self.rules:
+            raise KBError(f"the kb defines no {report} rule: nothing to report a decision from")
+        self.add_demand(report)
+        prog = SQLProgram(self.d, self.static_rows, [])
+        for comp in self.components():
+            recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
+                                             if isinstance(b, Atom))
+            prog.dynamic.extend(comp)
+            if not recursive:
+                prog.steps.append((comp[0], self.insert(comp[0])))
+            else:
+                prog.steps.extend(self.recursive(comp))
+        return prog
+
+    # -- demand -------------------------------------------------------------------------------------------------
+    def add_demand(self, report: str) -> None:
+        """Derive only the rows of each predicate that some rule can use: magic sets, in a light form.
+
+        ``logic.dl`` is written for a top-down engine, which asks only for what a decision needs; evaluated bottom
+        up as written, it would derive every criterion's status on every pathway for every case. So, consumers
+        first, each predicate ``p`` gets a demand predicate ``demand_p``: for each rule that reads ``p``, the
+        other literals of that rule (those that do not depend on ``p``), and the consumer's own demand, projected
+        on the columns of ``p`` they bind. ``demand_p`` is joined into the rules of ``p``. A row of ``p`` outside
+        it can change no answer, so nothing changes but the work: ``status`` is derived for the candidate
+        pathways' criteria, ``missing`` for the pending ones'. Where an earlier demand reads ``p`` itself, it is
+        weakened (those literals dropped) so that ``p`` can have one; a demand is never a cycle."""
+        self.demand: dict[str, tuple[str, tuple[int, ...]]] = {}  # p -> (demand key, p's columns)
+        for comp in reversed(self.components()):
+            if len(comp) == 1 and comp[0] != report and not comp[0].startswith(DEMAND):
+                self._demand_for(comp[0])
+
+    def _demand_for(self, key: str) -> None:
+        depends = self._closure()
+        for rule, lit in self._occurrences(key):  # make room: a consumer's demand must not read p
+            head = rule.head.key
+            if head in self.demand and key in depends.get(self.demand[head][0], set()):
+                self._weaken(self.demand[head][0], key, depends)
+                depends = self._closure()
+        bodies = []
+        for rule, lit in self._occurrences(key):
+            kept: list = []
+            head = rule.head.key
+            if head == key or (head in self.demand and key not in depends.get(self.demand[head][0], set())):
+                dkey, cols = self.demand.get(head, (None, ()))
+                if head == key:
+                    dkey = None  # p's own demand, being made: added below once its columns are known
+                if dkey:
+                    kept.append(Atom(_name(dkey), tuple(rule.head.args[i] for i in cols)))
+            for b in rule.body:
+                if b is lit or (isinstance(b, Atom) and (b.key == key or key in depends.get(b.key, set()))):
+                    continue
+                kept.append(b)
+            kept = _safe(list(dict.fromkeys(kept)))
+            bound = {a.name for b in kept if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
+            cols = {i for i, a in enumerate(lit.args) if isinstance(a, Var) and a.name in bound}
+            bodies.append((rule, lit, kept, cols))
+        if not bodies:
+            return
+        common = tuple(sorted(set.intersection(*(c for _, _, _, c in bodies))))
+        if not common:
+            return
+        dkey = f"{DEMAND}{_name(key)}/{len(common)}"
+        drules = []
+        for rule, lit, kept, _ in bodies:
+            body = list(kept)
+            if rule.head.key == key:  # the demand of a recursive call: from the caller's own demand
+                body.insert(0, Atom(_name(dkey), tuple(rule.head.args[i] for i in common)))
+            drules.append(Rule(Atom(_name(dkey), tuple(lit.args[i] for i in common)), tuple(body), rule.file,
+                               rule.line))
+        if all(len(r.body) == 1 and isinstance(r.body[0], Atom) and not r.body[0].negated
+               and r.body[0].args == r.head.args for r in drules) and len({r.body[0].key for r in drules}) == 1:
+            filt = drules[0].body[0]  # the demand is one literal as it stands: join that literal directly
+            self.rules[key] = [Rule(r.head, r.body + (Atom(filt.pred, tuple(r.head.args[i] for i in common)),),
+                                    r.file, r.line) for r in self.rules[key]]
+            self.demand[key] = (filt.key, common)
+            return
+        self.rules[dkey] = drules
+        self.rules[key] = [Rule(r.head, r.body + (Atom(_name(dkey), tuple(r.head.args[i] for i in common)),),
+                                r.file, r.line) for r in self.rules[key]]
+        self.demand[key] = (dkey, common)
+
+    def _weaken(self, dkey: str, key: str, depends: dict[str, set[str]]) -> None:
+        """Drop from the rules of ``dkey`` the literals that depend on ``key``, if each rule stays safe."""
+        if dkey not in self.rules or not dkey.startswith(DEMAND):
+            return
+        weakened = []
+        for r in self.rules[dkey]:
+            body = _safe([b for b in r.body if not (isinstance(b, Atom) and b.key != dkey
+                                                    and (b.key == key or key in depends.get(b.key, set())))])
+            bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args
+                     if isinstance(a, Var)}
+            if not all(isinstance(a, Const) or a.name in bound for a in r.head.args):
+                return
+            weakened.append(Rule(r.head, tuple(body), r.file, r.line))
+        self.rules[dkey] = weakened
+
+    def _occurrences(self, key: str) -> list[tuple[Rule, Atom]]:
+        return [(r, b) for rules in self.rules.values() for r in rules for b in r.body
+                if isinstance(b, Atom) and b.key == key]
+
+    def _closure(self) -> dict[str, set[str]]:
+        """For each dynamic predicate, every dynamic predicate it reads, directly or not."""
+        direct = {k: {b.key for r in rules for b in r.body if isinstance(b, Atom) and b.key in self.rules}
+                  for k, rules in self.rules.items()}
+        closure = {k: set(v) for k, v in direct.items()}
+        changed = True
+        while changed:
+            changed = False
+            for k in closure:
+                extra = set().union(*(closure[d] for d in closure[k])) - closure[k]
+                if extra:
+                    closure[k] |= extra
+                    changed = True
+        return closure
+
+    # -- one predicate --------------------------------------------------------------------------------------------
+    def insert(self, key: str) -> str:
+        return f"INSERT INTO {table(key)}\n" + "\nUNION\n".join(self.select(r) for r in self.rules[key])
+
+    def select(self, rule: Rule, restrict=None) -> str:
+        """One rule as a SELECT; ``restrict(head_key_sql)`` adds a condition on the head's key (for levels)."""
+        binds: dict[str, str] = {}
+        froms: list[str] = []
+        where: list[str] = []
+        later = _later_vars(rule)
+        for n, lit in enumerate(rule.body):
+            if isinstance(lit, Comparison):
+                where.append(self.comparison(lit, binds, rule))
+                continue
+            alias = f"t{n}"
+            if lit.negated:
+                conds: list[str] = []
+                local: dict[str, str] = {}
+                for i, arg in enumerate(lit.args):
+                    col = f"{alias}.c{i}"
+                    if isinstance(arg, Const):
+                        conds.append(f"{col} = {self.const(arg.value, rule)}")
+                    elif arg.name in binds:
+                        conds.append(f"{col} = {binds[arg.name]}")
+                    elif arg.name in later[n]:
+                        raise KBError(f"in {lit}, {arg.name} is bound only after the negation, which pyDatalog "
+                                      "does not answer; bind it first", file=rule.file, line=rule.line)
+                    elif arg.name in local:
+                        conds.append(f"{col} = {local[arg.name]}")
+                    else:
+                        local[arg.name] = col
+                cond = " AND ".join(conds) if conds else "1 = 1"
+                where.append(f"NOT EXISTS (SELECT 1 FROM {table(lit.key)} AS {alias} WHERE {cond})")
+                continue
+            froms.append(f"{table(lit.key)} AS {alias}")
+            for i, arg in enumerate(lit.args):
+                col = f"{alias}.c{i}"
+                if isinstance(arg, Const):
+                    where.append(f"{col} = {self.const(arg.value, rule)}")
+                elif arg.name in binds:
+                    where.append(f"{col} = {binds[arg.name]}")
+                else:
+                    binds[arg.name] = col
+        head = []
+        for i, arg in enumerate(rule.head.args):
+            if isinstance(arg, Const):
+                head.append(self.const(arg.value, rule))
+            elif arg.name in binds:
+                head.append(binds[arg.name])
+            else:
+                raise KBError(f"the head variable {arg.name} is bound by no positive literal of the body",
+                              file=rule.file, line=rule.line)
+        if restrict is not None:
+            where.append(restrict(head))
+        if not froms:
+            froms.append("(SELECT 1 AS one) AS t")
+        sql = f"SELECT {', '.join(h + f' AS c{i}' for i, h in enumerate(head))}\nFROM {', '.join(froms)}"
+        return sql + (f"\nWHERE {' AND '.join(where)}" if where else "")
+
+    def const(self, value, rule: Rule) -> str:
+        try:
+            return quote(encode(value))
+        except ValueError as exc:
+            raise KBError(f"cannot compile the constant {value!r}: {exc}", file=rule.file, line=rule.line) from None
+
+    def comparison(self, lit: Comparison, binds: dict[str, str], rule: Rule) -> str:
+        sides = []
+        for t in (lit.left, lit.right):
+            if isinstance(t, Var):
+                if t.name not in binds:
+                    raise KBError(f"in {lit}, {t.name} is not bound by a literal before it", file=rule.file,
+                                  line=rule.line)
+                sides.append(("var", binds[t.name]))
+            else:
+                sides.append(("const", t.value))
+        op = {"==": "=", "!=": "<>"}.get(lit.op, lit.op)
+        if lit.op in ("==", "!="):
+            left, right = (self.const(v, rule) if k == "const" else v for k, v in sides)
+            return f"{left} {op} {right}"
+        (lk, lv), (rk, rv) = sides
+        num = self.d.num
+
+        def number(kind, v):  # (is a number, SQL of the number)
+            if kind == "const":
+                return (f"{float(v)!r}" if _is_number(v) else None)
+            return num(v)
+
+        def string(kind, v):
+            if kind == "const":
+                return quote(encode(v)) if isinstance(v, str) else None
+            return v
+
+        parts = []
+        ln, rn = number(lk, lv), number(rk, rv)
+        if ln is not None and rn is not None:
+            tags = [f"substr({v}, 1, 1) = 'n'" for k, v in sides if k == "var"]
+            parts.append("(" + " AND ".join(tags + [f"{ln} {op} {rn}"]) + ")")
+        ls, rs = string(lk, lv), string(rk, rv)
+        if ls is not None and rs is not None:
+            tags = [f"substr({v}, 1, 1) = 's'" for k, v in sides if k == "var"]
+            parts.append("(" + " AND ".join(tags + [f"{ls} {op} {rs}"]) + ")")
+        return "(" + (" OR ".join(parts) if parts else "1 = 0") + ")"
+
+    # -- a recursive component ------------------------------------------------------------------------------------
+    def recursive(self, comp: list[str]) -> list[tuple[str, str]]:
+        """Steps for a component recursive over a static, acyclic relation: level by level, leaves first.
+
+        At each level a rule runs only for the keys of that level that its static literals allow, and not at all
+        where they allow none (a leaf criterion's rules do not run for composite criteria, and back)."""
+        keys, relations, upwards = self.prove_descent(comp)
+        levels = self.levels(tuple(sorted(relations)), upwards)
+        order = self.same_key_order(comp, keys)
+        steps = []
+        for level in range(max(levels.values(), default=0) + 1):
+            for key in order:
+                pos = keys[key]
+                parts = []
+                for rule in self.rules[key]:
+                    possible = self.possible_values(rule, pos)
+                    if possible is None:  # no static literal bounds the key: the level decides
+                        restrict = (_not_in(pos, sorted(k for k, lv in levels.items() if lv > 0)) if level == 0
+                                    else _in(pos, sorted(k for k, lv in levels.items() if lv == level)))
+                    else:
+                        kept = sorted(v for v in possible if levels.get(v, 0) == level)
+                        if not kept:
+                            continue
+                        restrict = None if len(kept) == len(possible) else _in(pos, kept)
+                    parts.append(self.select(rule, restrict))
+                if parts:
+                    steps.append((f"{key} (level {level})", f"INSERT INTO {table(key)}\n" + "\nUNION\n".join(parts)))
+        return steps
+
+    def possible_values(self, rule: Rule, pos: int) -> Optional[set[str]]:
+        """The values the head's argument ``pos`` can take, as the rule's static literals allow (None: unbounded)."""
+        arg = rule.head.args[pos]
+        if isinstance(arg, Const):
+            return {encode(arg.value)}
+        possible: Optional[set[str]] = None
+        for lit in rule.body:
+            if not isinstance(lit, Atom) or lit.negated or lit.key not in self.static_rows:
+                continue
+            cols = [i for i, a in enumerate(lit.args) if a == arg]
+            if not cols:
+                continue
+            consts = [(i, encode(a.value)) for i, a in enumerate(lit.args) if isinstance(a, Const)]
+            values = {row[cols[0]] for row in self.static_rows[lit.key]
+                      if all(row[i] == v for i, v in consts) and all(row[c] == row[cols[0]] for c in cols)}
+            possible = values if possible is None else possible & values
+        return possible
+
+    def prove_descent(self, comp: list[str]) -> tuple[dict[str, int], set[str], bool]:
+        """The key argument of each predicate of ``comp``, the static relations its recursion follows, and whether it
+        follows them upwards (a demand, from a criterion to its parts: parents first) rather than down."""
+        members = set(comp)
+        edges = [(r, b) for key in comp for r in self.rules[key] for b in r.body
+                 if isinstance(b, Atom) and b.key in members]
+        for combo in itertools.product(*(range(arity(k)) for k in comp)):
+            keys = dict(zip(comp, combo))
+            links: set[tuple[str, bool]] = set()
+            for rule, lit in edges:
+                head_var = rule.head.args[keys[rule.head.key]]
+                body_var = lit.args[keys[lit.key]]
+                if not (isinstance(head_var, Var) and isinstance(body_var, Var)):
+                    break
+                if head_var == body_var:
+                    continue
+                link = [(b.key, b.args == (body_var, head_var)) for b in rule.body
+                        if isinstance(b, Atom) and not b.negated and b.key in self.static_rows and len(b.args) == 2
+                        and b.args in ((head_var, body_var), (body_var, head_var))]
+                if not link:
+                    break
+                links.add(link[0])
+            else:
+                if links and len({up for _, up in links}) == 1:
+                    return keys, {k for k, _ in links}, next(iter(links))[1]
+        where = "; ".join(sorted({f"{r.id}" for r, _ in edges}))
+        raise KBError(f"the recursion through {', '.join(comp)} does not follow a static relation without cycles, "
+                      f"so it cannot be compiled to SQL (rules {where})")
+
+    def levels(self, relations: tuple[str, ...], upwards: bool = False) -> dict[str, int]:
+        """Height of each key in the union of ``relations`` (a parent above its parts), or its depth (a parent
+        below its parts) when the recursion goes ``upwards``; a cycle is a KBError."""
+        if (relations, upwards) in self._levels_cache:
+            return self._levels_cache[(relations, upwards)]
+        children: dict[str, set[str]] = {}
+        for key in relations:
+            for parent, child in self.static_rows[key]:
+                a, b = (child, parent) if upwards else (parent, child)
+                children.setdefault(a, set()).add(b)
+        height: dict[str, int] = {}
+        visiting: set[str] = set()
+
+        def h(node: str) -> int:
+            if node in height:
+                return height[node]
+            if node in visiting:
+                raise KBError(f"{' / '.join(relations)} has a cycle through {decode(node)!r}: the recursion over it "
+                              "has no bottom")
+            visiting.add(node)
+            height[node] = 1 + max((h(c) for c in children.get(node, ())), default=-1)
+            visiting.discard(node)
+            return height[node]
+
+        nodes = set(children) | {c for cs in children.values() for c in cs}
+        for node in sorted(nodes):
+            h(node)
+        self._levels_cache[(relations, upwards)] = height
+        return height
+
+    def same_key_order(self, comp: list[str], keys: dict[str, int]) -> list[str]:
+        """The component's predicates ordered by their same-key dependencies (which must not form a cycle)."""
+        deps: dict[str, set[str]] = {k: set() for k in comp}
+        for key in comp:
+            for r in self.rules[key]:
+                head_var = r.head.args[keys[key]]
+                for b in r.body:
+                    if isinstance(b, Atom) and b.key in deps and b.args[keys[b.key]] == head_var:
+                        deps[key].add(b.key)
+        order: list[str] = []
+        while len(order) < len(comp):
+            ready = sorted(k for k in comp if k not in order and deps[k] <= set(order))
+            if not ready:
+                raise KBError(f"{', '.join(sorted(set(comp) - set(order)))} depend on one another for the same key: "
+                              "the recursion has no order to evaluate it in")
+            order.extend(ready)
+        return order
+
+
+def _name(key: str) -> str:
+    return key.rsplit("/", 1)[0]
+
+
+def _safe(body: list) -> list:
+    """The literals of ``body`` that can run: negations and comparisons whose variables its positive atoms bind
+    (a variable that appears in one negation only is a don't-care, and fine)."""
+    bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
+    counts: dict[str, int] = {}
+    for b in body:
+        for a in (b.args if isinstance(b, Atom) else (b.left, b.right)):
+            if isinstance(a, Var):
+                counts[a.name] = counts.get(a.name, 0) + 1
+    out = []
+    for b in body:
+        if isinstance(b, Atom) and not b.negated:
+            out.append(b)
+        else:
+            args = b.args if isinstance(b, Atom) else (b.left, b.right)
+            if all(not isinstance(a, Var) or a.name in bound or (isinstance(b, Atom) and counts[a.name] == 1)
+                   for a in args):
+                out.append(b)
+    return out
+
+
+def _in(pos: int, values: list[str]):
+    return lambda head: f"{head[pos]} IN ({', '.join(map(quote, values))})" if values else "1 = 0"
+
+
+def _not_in(pos: int, values: list[str]):
+    return lambda head: f"{head[pos]} NOT IN ({', '.join(map(quote, values))})" if values else "1 = 1"
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float))  # a bool too: True >= 1 in Python
+
+
+def _later_vars(rule: Rule) -> list[set[str]]:
+    """For each body position, the variables that positive literals after it bind."""
+    out = []
+    for n in range(len(rule.body)):
+        names = set()
+        for lit in rule.body[n + 1:]:
+            if isinstance(lit, Atom) and not lit.negated:
+                names |= {a.name for a in lit.args if isinstance(a, Var)}
+        out.append(names)
+    return out
+
+
+def fact_columns(facts: Iterable[tuple]) -> dict[str, list[list[str]]]:
+    """Patient facts ``(pred, arg, ...)`` as encoded columns per fact table, for a bulk insert by parameters."""
+    cols: dict[str, list[list[str]]] = {key: [[] for _ in range(n)] for key, n in FACT_TABLES.items()}
+    for fact in facts:
+        key = f"{fact[0]}/{len(fact) - 1}"
+        target = cols.get(key)
+        if target is None:
+            raise KBError(f"{key} is not a patient fact table")
+        for i, v in enumerate(fact[1:]):
+            target[i].append(encode(v))
+    return cols

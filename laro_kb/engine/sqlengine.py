@@ -1,0 +1,128 @@
+"""The compiled SQL program run in a database: SQLite (in the standard library) or DuckDB.
+
+An :class:`SQLEngine` holds one in-memory database with the kb's static rows loaded once. :meth:`SQLEngine.report`
+decides any number of cases at once: their facts go into the three fact tables as query parameters (a bulk insert,
+never SQL text), the program's steps run in order, and the report rows of every case come back decoded, the same
+rows as pyDatalog's ``report/5``. Calls on one engine run one at a time.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from typing import Iterable
+
+from ..errors import KBError
+from ..knowledge.program import Statement
+from .sql import FACT_TABLES, REPORT, SQLProgram, compile_sql, decode, fact_columns, static_inputs, table
+
+
+class SQLEngine:
+    """One database holding the compiled program of a kb."""
+
+    def __init__(self, program: SQLProgram):
+        self.program = program
+        self.dialect = program.dialect.name
+        self._lock = threading.Lock()
+        if self.dialect == "sqlite":
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=1024)
+            for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY"):
+                self._db.execute(f"PRAGMA {pragma}")
+        elif self.dialect == "duckdb":
+            import duckdb  # imported only when asked for: it costs about 0.2 s
+            self._db = duckdb.connect(":memory:", config={"threads": 1})
+        else:
+            raise KBError(f"laro-kb runs SQL in sqlite or duckdb, not {self.dialect} (print it with laro-kb sql)")
+        for sql in program.create_statements():
+            self._db.execute(sql)
+        for key, rows in program.static.items():
+            self._insert(key, [list(col) for col in zip(*rows)] if rows else [])
+        for sql in program.index_statements():
+            self._db.execute(sql)
+        if self.dialect == "sqlite":
+            self._db.execute("ANALYZE")
+        self._clear = program.clear_statements()
+        self._steps = [sql for _, sql in program.steps]
+        # the case id is ours (text): its tag is cut in SQL; the other values repeat, so their decoding is cached
+        self._report = f"SELECT substr(c0, 2), c1, c2, c3, c4 FROM {table(REPORT)}"
+
+    def _insert(self, key: str, columns: list[list[str]]) -> None:
+        if not columns or not columns[0]:
+            return
+        n = len(columns)
+        if self.dialect == "sqlite":
+            self._db.executemany(f"INSERT INTO {table(key)} VALUES ({', '.join('?' * n)})", zip(*columns))
+        else:  # DuckDB: one list parameter per column, unnested side by side (executemany costs a round trip a row)
+            unnest = ", ".join("unnest(?::VARCHAR[])" for _ in range(n))
+            self._db.execute(f"INSERT INTO {table(key)} SELECT {unnest}", columns)
+
+    def report(self, facts: Iterable[tuple]) -> list[tuple]:
+        """The report rows ``(case id, kind, a, b, c)`` of every case whose facts are given, decoded."""
+        columns = fact_columns(facts)
+        with self._lock:
+            db = self._db
+            for sql in self._clear:
+                db.execute(sql)
+            for key in FACT_TABLES:
+                self._insert(key, columns[key])
+            for sql in self._steps:
+                db.execute(sql)
+            rows = db.execute(self._report).fetchall()
+        value = _decode
+        return [(c, value(k), value(a), value(b), value(x)) for c, k, a, b, x in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+_decode = functools.lru_cache(maxsize=1 << 16)(decode)
+
+
+class SQLDecider:
+    """Decisions asked of the kb compiled to SQL: SQLite for a few cases at once, DuckDB for many.
+
+    Both databases run the same compiled rules (:mod:`laro_kb.engine.sql`); which one runs a call is a matter of
+    speed alone, measured (docs/performance.md): SQLite starts in a millisecond and answers one case in a few,
+    DuckDB takes about 0.3 s to start and then decides thousands of cases a second, set-at-a-time. Each database is
+    built on first use."""
+
+    name = "sql"
+    MANY = 200  # cases at once from which DuckDB is faster than SQLite
+
+    def __init__(self, engine, statements: list[Statement]):
+        self._reference = engine  # the pyDatalog engine holding the kb's static predicates, materialized
+        self.statements = statements
+        self._databases: dict[str, SQLEngine] = {}
+        self._lock = threading.Lock()
+
+    def program(self, dialect: str) -> SQLProgram:
+        """The compiled program for ``dialect`` (its static rows as the reference engine derived them)."""
+        return compile_sql(self.statements, static_rows(self._reference, self.statements), dialect)
+
+    def database(self, dialect: str) -> SQLEngine:
+        with self._lock:
+            if dialect not in self._databases:
+                self._databases[dialect] = SQLEngine(self.program(dialect))
+            return self._databases[dialect]
+
+    def compile(self) -> None:
+        self.database("sqlite")
+
+    def report(self, facts: list[tuple], case_ids: list[str]) -> list[tuple]:
+        dialect = "duckdb" if len(case_ids) >= self.MANY else "sqlite"
+        return self.database(dialect).report(facts)
+
+
+def static_rows(engine, statements: list[Statement]) -> dict[str, list[tuple]]:
+    """The rows of the static predicates the SQL program reads, as the pyDatalog engine holds them after
+    materialization."""
+    rows = {}
+    for key in static_inputs(statements):
+        name, n = key.rsplit("/", 1)
+        rows[key] = engine.ask(name, *([None] * int(n)))
+    return rows
+
+
+__all__ = ["SQLEngine", "SQLDecider", "static_rows"]
