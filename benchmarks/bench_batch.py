@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import statistics
 import sys
@@ -36,35 +35,11 @@ from reference import Reference  # noqa: E402
 import laro_kb  # noqa: E402
 from laro_kb.cli import batch  # noqa: E402
 from laro_kb.errors import CaseError  # noqa: E402
-from laro_kb.explain.witness import witness  # noqa: E402
+from laro_kb.author.generate import generated_cases  # noqa: E402
 
 
 def generate(kb, n: int, seed: int) -> list[dict]:
-    rng = random.Random(seed)
-    witnesses = {pid: witness(kb, pid).case.as_dict() for pid in kb.pathways}
-    fields = kb.vocabulary.fields
-    out = []
-    for i in range(n):
-        data = json.loads(json.dumps(witnesses[rng.choice(sorted(witnesses))]))
-        data["id"] = f"gen-{seed}-{i}"
-        flat = [(g, k) for g, v in data.items() if isinstance(v, dict) for k in v]
-        for g, k in flat:
-            r = rng.random()
-            name = f"{g}.{k}"
-            if r < 0.12:
-                del data[g][k]
-            elif r < 0.22 and name in fields:
-                f = fields[name]
-                if f.type == "bool":
-                    data[g][k] = not data[g][k]
-                elif f.type == "term" and f.terms:
-                    data[g][k] = rng.choice(f.term_names())
-                elif f.type == "int" and f.bounds:
-                    data[g][k] = rng.randint(*f.bounds) // (f.step or 1) * (f.step or 1)
-        if rng.random() < 0.05:
-            data.setdefault("patient", {})["age"] = rng.choice([-1, 200, "sixty"])
-        out.append(data)
-    return out
+    return generated_cases(kb, n, seed)
 
 
 def rss_mb(pid="self") -> float:

@@ -23,6 +23,7 @@ from .engine.pydatalog import Engine, PyDatalogDecider
 from .engine.sqlengine import SQLDecider
 from .errors import KBError
 from .explain.explanation import Explanation, explain
+from .explain.selfcheck import disagreements
 from .explain.trace import Program
 from .knowledge import program
 from .knowledge.files import default_kb_dir, kb_files
@@ -152,8 +153,15 @@ class KnowledgeBase:
         """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
         for pid in pathways or ():
             self.pathway(pid)  # an unknown id is a KBError with the nearest id
+        case = self._as_case(case)
         with self._explain_lock:
-            return explain(self, self._as_case(case), pathways, changes)
+            explanation = explain(self, case, pathways, changes)
+        if self.decider is not self.reference:  # the trace is pyDatalog's: it must show the decision made
+            problems = disagreements(self.decide(case), explanation, self.engine_name)
+            if problems:
+                raise KBError(f"the {self.engine_name} engine and the reference disagree on case {case.id!r}: "
+                              f"{'; '.join(problems)} (decide with --engine pydatalog, and report this)")
+        return explanation
 
     def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
         missing: dict[tuple[str, str], set] = {}
@@ -171,6 +179,11 @@ class KnowledgeBase:
             needs = tuple(sorted({f for c in cs for f in c.missing})) if v == "pending" else ()
             results.append(PathwayResult(self.pathways[p], v, cs, needs))
         return tuple(sorted(results, key=PathwayResult.closeness))
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        """The kb compiled to SQL for ``dialect`` (sqlite, duckdb or postgres), as one script (docs/scale.md)."""
+        decider = self.decider if isinstance(self.decider, SQLDecider) else SQLDecider(self.engine, self.statements)
+        return decider.program(dialect).script()
 
     def text(self, value: Union[Decision, Explanation], depth: int = 3) -> str:
         """A decision or an explanation as the CLI prints it (``print(decision)``, ``decision.why()``).

@@ -13,22 +13,9 @@ import click
 
 from .. import __version__
 from ..errors import LaroError
-from ..knowledgebase import load as _load_kb
 from ..render.decision import decision_json, decision_text, pathways_json, pathways_text
 from ..render.explanation import RENDERERS
-
-
-def load(kb_dir=None):
-    """Load the kb for this command, then take it out of the garbage collector's generations: the process is ours,
-    and the kb lives until it ends (gc.freeze makes deciding about 1.5x faster; docs/performance.md)."""
-    import gc
-    kb = _load_kb(kb_dir)
-    gc.freeze()
-    return kb
-
-
-KB_OPTION = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default=None,
-                         help="Knowledge base directory to use instead of the shipped kb/.")
+from .options import ENGINE_OPTION, KB_OPTION, load
 
 
 class _Group(click.Group):
@@ -50,12 +37,13 @@ def main():
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON (docs/decision-format.md).")
 @KB_OPTION
-def decide(case, as_json, kb_dir):
+@ENGINE_OPTION
+def decide(case, as_json, kb_dir, engine):
     """Approve, pend or deny a patient case file, with the pathways behind the decision.
 
     Example: laro-kb decide examples/nsclc-first-line.json
     """
-    kb = load(kb_dir)
+    kb = load(kb_dir, engine)
     d = kb.decide(kb.read_case(case))
     click.echo(decision_json(d) if as_json else decision_text(d))
 
@@ -90,12 +78,14 @@ DEPTH_OPTION = click.option("--depth", type=click.IntRange(1, 12), default=3, sh
 @FORMAT_OPTION
 @DEPTH_OPTION
 @KB_OPTION
-def why(case, pathway_ids, fmt, depth, kb_dir):
+@ENGINE_OPTION
+def why(case, pathway_ids, fmt, depth, kb_dir, engine):
     """Explain a decision: every candidate pathway, each criterion met, not met or unknown, with citations.
 
+    The explanation is pyDatalog's derivation trace; it is checked against the decision of --engine.
     Example: laro-kb why examples/nsclc-missing-ntrk.json --format markdown
     """
-    kb = load(kb_dir)
+    kb = load(kb_dir, engine)
     click.echo(RENDERERS[fmt](kb.explain(kb.read_case(case), list(pathway_ids) or None), depth))
 
 
@@ -105,12 +95,13 @@ def why(case, pathway_ids, fmt, depth, kb_dir):
 @FORMAT_OPTION
 @DEPTH_OPTION
 @KB_OPTION
-def whynot(case, pathway, fmt, depth, kb_dir):
+@ENGINE_OPTION
+def whynot(case, pathway, fmt, depth, kb_dir, engine):
     """Explain one pathway for a case: what is met, what is not, and the smallest change that would approve it.
 
     Example: laro-kb whynot examples/nsclc-first-line.json nsclc.3b
     """
-    kb = load(kb_dir)
+    kb = load(kb_dir, engine)
     click.echo(RENDERERS[fmt](kb.explain(kb.read_case(case), [pathway]), depth))
 
 
@@ -178,13 +169,14 @@ def witness(pathway, near_miss, kb_dir):
 @click.argument("old_kb", type=click.Path(file_okay=False))
 @click.argument("new_kb", type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-def diff_command(old_kb, new_kb, as_json):
+@ENGINE_OPTION
+def diff_command(old_kb, new_kb, as_json, engine):
     """The decisions that change between two versions of the knowledge base, grouped by pathway.
 
     Exit status 0 when nothing changes, 1 when some decision changes. Example: laro-kb diff kb drafts/kb
     """
     from ..author.diff import diff, report_text
-    report = diff(load(old_kb), load(new_kb))
+    report = diff(load(old_kb, engine), load(new_kb, engine))
     if as_json:
         click.echo(json.dumps({"old": report.old, "new": report.new, "rules_changed": report.rules_changed,
                                "no_change": report.no_change, "pathways": [
@@ -234,7 +226,8 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
 @click.option("--resume", is_flag=True, help="Reuse the records of ids already decided in OUTPUT (or OUTPUT.partial).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
 @KB_OPTION
-def batch(input_path, output, explain, resume, jobs, kb_dir):
+@ENGINE_OPTION
+def batch(input_path, output, explain, resume, jobs, kb_dir, engine):
     """Decide a JSON Lines file or a directory of case files into JSON Lines, one record per input, in order.
 
     Exit status 0 when every record was decided, 1 when some were errors.
@@ -244,7 +237,7 @@ def batch(input_path, output, explain, resume, jobs, kb_dir):
     from pathlib import Path
 
     from . import batch as batch_module
-    kb = load(kb_dir)
+    kb = load(kb_dir, engine)
     jobs = jobs or os.cpu_count() or 1
     total = batch_module.count_records(Path(input_path))
     if sys.stderr.isatty():
@@ -256,6 +249,21 @@ def batch(input_path, output, explain, resume, jobs, kb_dir):
                                    kb_dir=kb_dir)
     click.echo(summary.line(), err=True)
     sys.exit(1 if summary.errors else 0)
+
+
+@main.command()
+@click.option("--dialect", type=click.Choice(["sqlite", "duckdb", "postgres"]), default="duckdb", show_default=True,
+              help="The SQL to write: DuckDB and SQLite are what laro-kb itself runs (and tests); PostgreSQL is "
+                   "written the same way but untested here.")
+@KB_OPTION
+def sql(dialect, kb_dir):
+    """Print the kb compiled to SQL: tables, the kb's static rows, and the steps that decide (docs/scale.md).
+
+    Load patient facts into p_case_1, p_val_3 and p_known_2, run the script's steps, read p_report_5.
+    Example: laro-kb sql --dialect duckdb > policy.sql
+    """
+    kb = load(kb_dir)
+    click.echo(kb.sql(dialect), nl=False)
 
 
 from .testrun import test_command  # noqa: E402  (a module of its own: runner, report and coverage)

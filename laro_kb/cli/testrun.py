@@ -12,7 +12,7 @@ import click
 
 from ..author.testing.report import file_line, report_json, report_text
 from ..author.testing.run import run
-from ..knowledgebase import load
+from .options import ENGINE_OPTION, KB_OPTION, load
 
 
 @click.command(name="test")
@@ -22,9 +22,9 @@ from ..knowledgebase import load
               help="Report which pathways, criteria, exclusions and thresholds the tests reached.")
 @click.option("--fail-under-coverage", "fail_under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
               help="Also fail (exit 1) when fewer than PCT% of the pathways are both approved and missed by a test.")
-@click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default=None,
-              help="Knowledge base directory to use instead of the shipped kb/.")
-def test_command(cases, as_json, coverage, fail_under, kb_dir):
+@KB_OPTION
+@ENGINE_OPTION
+def test_command(cases, as_json, coverage, fail_under, kb_dir, engine):
     """Run decision tests written as data: YAML or JSON files (or directories of them) of cases named as sentences.
 
     Exit status: 0 when every test passed, 1 when any failed or could not be used (or coverage is under
@@ -32,7 +32,7 @@ def test_command(cases, as_json, coverage, fail_under, kb_dir):
 
     Example: laro-kb test tests/cases/
     """
-    kb = load(kb_dir)
+    kb = load(kb_dir, engine)
     progress = None if as_json else (lambda f, rs, done, total: click.echo(file_line(f, rs, done, total)))
     result = run(kb, cases, coverage=coverage or fail_under is not None, on_file=progress)
     under = fail_under is not None and result.coverage.pathway_percent < fail_under

@@ -146,22 +146,23 @@ class SQLProgram:
         return [f"DELETE FROM {table(key)}" for key in list(FACT_TABLES) + self.dynamic]
 
     def script(self) -> str:
-        """The whole program as one SQL script: tables, the kb's static rows, then the steps that decide."""
-        lines = [f"-- laro-kb decision program for {self.dialect.name}, compiled from kb/ (docs/scale.md).",
-                 "-- Values are tagged text: 's' + a string, 'n' + a number (n18, n1 for true).",
-                 "-- Load the patient facts into p_case_1, p_val_3 and p_known_2, run the steps, read p_report_5.", ""]
-        lines += [s + ";" for s in self.create_statements()]
-        lines += [s + ";" for s in self.index_statements()]
-        lines.append("")
+        """The whole program as one SQL script, in four parts: the schema, the kb's rows, the steps that decide
+        (run them once the patient facts are loaded), and the statements that empty the tables for the next run."""
+        tested = "" if self.dialect.tested else " (written like the others, but untested)"
+        lines = [f"-- laro-kb decision program for {self.dialect.name}{tested}, compiled from kb/ (docs/scale.md).",
+                 "-- Values are tagged text: 's' + a string, 'n' + a number (n18; true is n1, false n0).",
+                 "", "-- == schema ==", *(s + ";" for s in self.create_statements()),
+                 *(s + ";" for s in self.index_statements()), "", "-- == kb rows =="]
         for key, rows in self.static.items():
             for start in range(0, len(rows), 500):
-                chunk = rows[start:start + 500]
-                values = ",\n  ".join("(" + ", ".join(quote(v) for v in row) + ")" for row in chunk)
+                values = ",\n  ".join("(" + ", ".join(quote(v) for v in row) + ")" for row in rows[start:start + 500])
                 lines.append(f"INSERT INTO {table(key)} VALUES\n  {values};")
-        lines.append("")
+        lines += ["", "-- == decide: load the cases into p_case_1, p_val_3 and p_known_2, then run these; the "
+                  "answer is p_report_5 =="]
         for key, sql in self.steps:
-            lines.append(f"-- {key}")
-            lines.append(sql + ";")
+            lines += [f"-- {key}", sql + ";"]
+        lines += ["", "-- == reset: empty the patient and derived tables before the next cases =="]
+        lines += [s + ";" for s in self.clear_statements()]
         return "\n".join(lines) + "\n"
 
 

@@ -29,14 +29,7 @@ def verify(kb, explanation: Explanation) -> list[str]:
     kb_keys = kb.program.fact_keys
     problems: list[str] = []
     # the decision of the engine that decides (sql or pydatalog): an explanation must show that one
-    decided = kb.decide(case)
-    engine_verdicts = {p.id: p.verdict for p in decided.pathways}
-    for p in explanation.pathways:
-        want = engine_verdicts.get(p.id)
-        if want is not None and want != p.verdict:
-            problems.append(f"{p.id}: tracer says {p.verdict}, {kb.engine_name} engine says {want}")
-    if decided.outcome != explanation.outcome:
-        problems.append(f"decision: tracer says {explanation.outcome}, {kb.engine_name} engine says {decided.outcome}")
+    problems.extend(disagreements(kb.decide(case), explanation, kb.engine_name))
     handles = kb.engine.assert_facts(facts)  # a 'not' leaf is checked by pyDatalog itself, with the case's facts
     try:
         seen: set = set()
@@ -46,6 +39,16 @@ def verify(kb, explanation: Explanation) -> list[str]:
     finally:
         kb.engine.retract(handles)
     return problems
+
+
+def disagreements(decision, explanation: Explanation, engine: str) -> list[str]:
+    """Where the traced explanation shows another decision, or another verdict on a pathway, than ``decision``."""
+    verdicts = {p.id: p.verdict for p in decision.pathways}
+    out = [f"{p.id}: tracer says {p.verdict}, {engine} engine says {verdicts[p.id]}"
+           for p in explanation.pathways if p.id in verdicts and verdicts[p.id] != p.verdict]
+    if decision.outcome != explanation.outcome:
+        out.append(f"decision: tracer says {explanation.outcome}, {engine} engine says {decision.outcome}")
+    return out
 
 
 def _proofs(p):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from functools import cached_property
 from typing import Optional
 
 from ..errors import KBError
@@ -85,5 +86,10 @@ class Vocabulary:
         return cls(fields, tuple(sorted(engine.ask("is_a", None, None))), conflicts,
                    dict(engine.ask("subsection_of", None, None)))
 
-    def groups(self) -> set[str]:
-        return {f.group for f in self.fields.values() if f.group}
+    def groups(self) -> frozenset[str]:
+        """The field groups (``patient``, ``diagnosis``, ...): computed once, on the parse path of every case."""
+        return self._groups
+
+    @cached_property
+    def _groups(self) -> frozenset[str]:
+        return frozenset(f.group for f in self.fields.values() if f.group)

@@ -1,0 +1,192 @@
+"""The kb compiled to SQL decides exactly as pyDatalog, the reference: differential tests over every example,
+every author test, thousands of generated cases and hypothesis's cases, in SQLite (one case at a time) and DuckDB
+(set-at-a-time); and what the compiler cannot compile is a clear KBError, never a silent difference."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+import laro_kb
+from laro_kb.author.generate import generated_cases
+from laro_kb.author.testing.cases import load_tests
+from laro_kb.cli import main
+from laro_kb.engine.sql import FACT_TABLES, decode, encode, fact_columns
+from laro_kb.errors import CaseError, KBError
+
+from ..conftest import CASES, EXAMPLES, KB_DIR
+from ..test_properties import KB, valid_cases
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """pyDatalog deciding, with its decision program built (the reference's fastest form)."""
+    kb = laro_kb.load(KB_DIR, engine="pydatalog")
+    kb.compile()
+    return kb
+
+
+def agree(sql_kb, reference_kb, cases) -> None:
+    """Both engines, both SQL databases: the same Decision (outcome, every pathway's verdict and criteria, needs,
+    authorization period and code notes) for every case."""
+    want = [reference_kb.decide(c) for c in cases]
+    one_by_one = [sql_kb.decide(c) for c in cases]  # SQLite
+    assert sql_kb.decider.MANY <= 200
+    many = sql_kb.decide_many(cases) if len(cases) >= sql_kb.decider.MANY else one_by_one  # DuckDB
+    for case, w, one, m in zip(cases, want, one_by_one, many):
+        assert one == w, f"{case.id}: sqlite {one!r} but pydatalog {w!r}"
+        assert m == w, f"{case.id}: duckdb {m!r} but pydatalog {w!r}"
+
+
+def test_the_default_engine_is_sql_and_pydatalog_is_the_reference(kb):
+    assert kb.engine_name == "sql" and laro_kb.load(KB_DIR, engine="pydatalog").engine_name == "pydatalog"
+    with pytest.raises(KBError, match="no engine 'sq'") as exc:
+        laro_kb.load(KB_DIR, engine="sq")
+    assert exc.value.suggestion == "sql"
+
+
+def test_every_example_decides_the_same_in_both_engines(kb, reference):
+    agree(kb, reference, [kb.read_case(p) for p in sorted(EXAMPLES.glob("*.*"))])
+
+
+def test_every_author_test_case_decides_the_same_in_both_engines_and_both_databases(kb, reference):
+    cases = [kb.parse_case(t.case, file=t.file, record=t.name) for p in sorted(CASES.glob("*.yaml"))
+             for t in load_tests(p)]
+    assert len(cases) >= 700
+    agree(kb, reference, cases)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_generated_cases_decide_the_same_in_both_engines(kb, reference, seed):
+    """2 x 750 cases drawn from the witnesses with fields dropped and changed (the section kept: without it every
+    pathway is a candidate, and pyDatalog takes half a second over one; the next test covers those). The benchmark
+    (benchmarks/bench_engines.py) compares 10,000 more."""
+    cases = []
+    for data in generated_cases(kb, 750, seed, keep=("diagnosis.section",)):
+        try:
+            cases.append(kb.parse_case(data))
+        except CaseError:
+            pass
+    assert len(cases) > 500  # about a quarter are invalid (a changed value that conflicts): CaseErrors
+    agree(kb, reference, cases)
+
+
+def test_generated_cases_without_a_section_decide_the_same_in_both_engines(kb, reference):
+    cases = []
+    for data in generated_cases(kb, 20, 21):
+        data.get("diagnosis", {}).pop("section", None)
+        data.get("diagnosis", {}).pop("subsection", None)
+        try:
+            cases.append(kb.parse_case(data))
+        except CaseError:
+            pass
+    assert len(cases) > 12
+    agree(kb, reference, cases)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(valid_cases())
+def test_any_valid_case_decides_the_same_in_both_engines(case):
+    assert KB.engine_name == "sql"
+    assert KB.decide(case) == REFERENCE.decide(case)
+
+
+REFERENCE = laro_kb.load(KB_DIR, engine="pydatalog")
+
+
+def test_values_keep_pythons_equality_through_their_tags():
+    assert [encode(v) for v in ("18", 18, 18.0, True, False, "")] == ["s18", "n18", "n18", "n1", "n0", "s"]
+    assert decode(encode(12)) == 12 and decode(encode("it's")) == "it's" and decode(encode(2.5)) == 2.5
+    with pytest.raises(ValueError):
+        encode(float("nan"))
+
+
+def test_hostile_fact_values_go_in_as_parameters_and_stay_values(kb):
+    """Case values never become SQL text: quotes, statement separators and comments are data."""
+    hostile = "x'); DROP TABLE \"p_case_1\"; --"
+    for dialect in ("sqlite", "duckdb"):
+        db = kb.decider.database(dialect)
+        rows = db.report([("case", "#h1"), ("known", "#h1", "diagnosis.section"),
+                          ("val", "#h1", "diagnosis.section", hostile), ("known", "#h1", hostile),
+                          ("val", "#h1", hostile, hostile)])
+        assert ("#h1", "decision", "deny", "", "") in rows or ("#h1", "decision", "pend", "", "") in rows
+        assert db.report([("case", "#h2")])  # the tables are all still there
+    with pytest.raises(KBError):
+        fact_columns([("drop_table", "x")])  # only the three patient fact tables take rows
+
+
+def copy_kb(tmp_path, file: str, extra: str):
+    shutil.copytree(KB_DIR, tmp_path / "kb")
+    with open(tmp_path / "kb" / file, "a", encoding="utf-8") as f:
+        f.write("\n" + extra + "\n")
+    return tmp_path / "kb"
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("unknown(C, K) <= unknown(C, K) & criterion(K)", "cannot be compiled to SQL"),
+    ("closed(C, P) <= case(C) & ~holds(C, K) & requires(P, K)", "bound only after the negation"),
+])
+def test_a_rule_the_sql_compiler_cannot_compile_is_a_clear_kb_error_and_pydatalog_still_decides(tmp_path, rule,
+                                                                                             message):
+    kb_dir = copy_kb(tmp_path, "logic.dl", rule)
+    example = str(EXAMPLES / "nsclc-first-line.json")
+    result = CliRunner().invoke(main, ["decide", example, "--kb", str(kb_dir)])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert CliRunner().invoke(main, ["decide", example, "--kb", str(kb_dir), "--engine", "pydatalog"]).exit_code == 0
+
+
+def test_a_kb_predicate_named_like_the_compilers_demand_predicates_is_refused(tmp_path):
+    kb_dir = copy_kb(tmp_path, "exclusion.dl", "+ demand_status('x', 'y')")
+    with pytest.raises(KBError, match="reserved for the SQL compiler"):
+        laro_kb.load(kb_dir).decide(laro_kb.load(kb_dir).read_case(EXAMPLES / "renewal.json"))
+
+
+def test_a_changed_criterion_flows_into_the_sql_engine_with_no_code_change(tmp_path):
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB_DIR, kb_dir)
+    path = kb_dir / "eligibility.dl"
+    path.write_text(path.read_text().replace("+ at_least('age.at_least_18', 'patient.age', 18)",
+                                             "+ at_least('age.at_least_18', 'patient.age', 60)"))
+    changed = laro_kb.load(kb_dir)
+    d = changed.decide(changed.read_case(EXAMPLES / "nsclc-first-line.json"))
+    assert d.outcome == "deny"
+    assert any(c.criterion == "age.at_least_18" and c.status == "not_met" for p in d.pathways for c in p.criteria)
+
+
+def script_parts(text: str) -> tuple[str, str]:
+    setup, steps = text.split("-- == decide", 1)
+    return setup, steps.split("\n", 1)[1].split("-- == reset", 1)[0]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_the_printed_program_runs_in_its_database_and_decides_as_laro_kb_does(kb, dialect):
+    """`laro-kb sql` is a whole program: loaded into a bare database with a case's facts, it reports what decide
+    reports."""
+    result = CliRunner().invoke(main, ["sql", "--dialect", dialect])
+    assert result.exit_code == 0
+    setup, steps = script_parts(result.output)
+    db = sqlite3.connect(":memory:") if dialect == "sqlite" else duckdb.connect(":memory:")
+    run = db.executescript if dialect == "sqlite" else db.execute
+    run(setup)
+    case = kb.read_case(EXAMPLES / "nsclc-missing-ntrk.json")
+    columns = fact_columns(case.facts("#p1", kb.vocabulary))
+    for key in FACT_TABLES:
+        name, n = key.split("/")
+        rows = list(zip(*columns[key]))
+        if rows:
+            for row in rows:
+                db.execute(f'INSERT INTO "p_{name}_{n}" VALUES ({", ".join("?" * int(n))})', row)
+    run(steps)
+    got = {tuple(decode(v) for v in row) for row in db.execute('SELECT * FROM "p_report_5"').fetchall()}
+    assert got == set(kb.decider.database("sqlite").report(case.facts("#p1", kb.vocabulary)))
+    assert ("#p1", "decision", "pend", "", "") in got
+
+
+def test_postgres_sql_is_written_but_marked_untested(kb):
+    text = CliRunner().invoke(main, ["sql", "--dialect", "postgres"]).output
+    assert "untested" in text.splitlines()[0] and "DOUBLE PRECISION" in text
