@@ -67,6 +67,7 @@ class KnowledgeBase:
         self.reference = PyDatalogDecider(self.engine, self.statements, compiled)
         self.decider = self.reference if engine == "pydatalog" else SQLDecider(self.engine, self.statements)
         self._ids = itertools.count(1)
+        self._statuses: dict[tuple, CriterionStatus] = {}  # bounded by the kb: its pathways, criteria and fields
         self._program = None
         self._explain_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -135,19 +136,25 @@ class KnowledgeBase:
 
     def _decision(self, case: Case, rows: list[tuple]) -> Decision:
         """A Decision from the kb's report/5 rows for one case."""
-        by_kind: dict[str, list] = {}
+        outcome, verdicts, assessed, months, notes = [], [], [], [], []
+        gaps: dict[tuple[str, str], list] = {}
         for _, kind, a, b, c in rows:
-            by_kind.setdefault(kind, []).append((a, b, c))
-        outcome = [a for a, _, _ in by_kind.get("decision", [])]
-        verdicts = [(None, a, b) for a, b, _ in by_kind.get("verdict", [])]
-        assessed = [(None, a, b, c) for a, b, c in by_kind.get("status", [])]
-        gaps = [(None, a, b, c) for a, b, c in by_kind.get("gap", [])]
-        months = [a for a, _, _ in by_kind.get("months", [])]
-        notes = tuple(sorted((a, b) for a, b, _ in by_kind.get("code", [])))
+            if kind == "status":
+                assessed.append((a, b, c))
+            elif kind == "gap":
+                gaps.setdefault((a, b), []).append(c)
+            elif kind == "verdict":
+                verdicts.append((a, b))
+            elif kind == "decision":
+                outcome.append(a)
+            elif kind == "months":
+                months.append(a)
+            elif kind == "code":
+                notes.append((a, b))
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
-                        notes, self)
+                        tuple(sorted(notes)), self)
 
     def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
         """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
@@ -164,18 +171,20 @@ class KnowledgeBase:
         return explanation
 
     def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
-        missing: dict[tuple[str, str], set] = {}
-        for _, p, k, f in gaps:
-            missing.setdefault((p, k), set()).add(f)
+        statuses = self._statuses  # one immutable CriterionStatus per (pathway, criterion, status, missing), shared
         criteria: dict[str, list] = {}
-        for _, p, k, s in assessed:
-            crit = self.criteria.get(k)
-            criteria.setdefault(p, []).append(CriterionStatus(
-                k, self.links.get((p, k), "requires"), s, crit.label if crit else k,
-                tuple(sorted(missing.get((p, k), ())))))
+        for p, k, s in assessed:
+            missing = tuple(sorted(set(gaps[(p, k)]))) if (p, k) in gaps else ()
+            key = (p, k, s, missing)
+            status = statuses.get(key)
+            if status is None:
+                crit = self.criteria.get(k)
+                dimension = self.links.get((p, k), "requires")
+                status = statuses[key] = CriterionStatus(k, dimension, s, crit.label if crit else k, missing)
+            criteria.setdefault(p, []).append(status)
         results = []
-        for _, p, v in verdicts:
-            cs = tuple(sorted(criteria.get(p, []), key=lambda c: (DISPLAY_ORDER.get(c.dimension, 9), c.criterion)))
+        for p, v in verdicts:
+            cs = tuple(sorted(criteria.get(p, ()), key=_display_order))
             needs = tuple(sorted({f for c in cs for f in c.missing})) if v == "pending" else ()
             results.append(PathwayResult(self.pathways[p], v, cs, needs))
         return tuple(sorted(results, key=PathwayResult.closeness))
@@ -199,6 +208,10 @@ class KnowledgeBase:
             return self.pathways[pathway_id]
         except KeyError:
             raise KBError(f"no pathway {pathway_id!r}", suggestion=nearest(pathway_id, self.pathways)) from None
+
+
+def _display_order(c: CriterionStatus) -> tuple:
+    return (DISPLAY_ORDER.get(c.dimension, 9), c.criterion)
 
 
 def load(directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,

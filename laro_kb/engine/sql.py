@@ -117,6 +117,8 @@ class SQLProgram:
     static: dict[str, list[tuple[str, ...]]]  # key -> encoded rows
     dynamic: list[str]  # dynamic predicate keys, in the order they are computed
     steps: list[tuple[str, str]] = field(default_factory=list)  # (key, INSERT ... SELECT), in order
+    demands: set[str] = field(default_factory=set)  # predicates joined into others' rules as demand filters
+    query: str = ""  # the SELECT of the report, when nothing reads it (so it need not be stored)
 
     @property
     def tables(self) -> list[str]:
@@ -161,6 +163,8 @@ class SQLProgram:
                   "answer is p_report_5 =="]
         for key, sql in self.steps:
             lines += [f"-- {key}", sql + ";"]
+        if self.query:
+            lines += [f"-- {REPORT}", f"INSERT INTO {table(REPORT)}\n{self.query};"]
         lines += ["", "-- == reset: empty the patient and derived tables before the next cases =="]
         lines += [s + ";" for s in self.clear_statements()]
         return "\n".join(lines) + "\n"
@@ -247,17 +251,31 @@ class _Compiler:
     def compile(self, report: str) -> SQLProgram:
         if report not in self.rules:
             raise KBError(f"the kb defines no {report} rule: nothing to report a decision from")
+        self.drop_unreachable(report)
         self.add_demand(report)
-        prog = SQLProgram(self.d, self.static_rows, [])
+        prog = SQLProgram(self.d, self.static_rows, [], demands={d for d, _ in self.demand.values()})
         for comp in self.components():
             recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
                                              if isinstance(b, Atom))
             prog.dynamic.extend(comp)
-            if not recursive:
+            if comp == [report] and not self._occurrences(report):
+                prog.query = self.union([(r, None) for r in self.rules[report]])  # asked, not stored
+            elif not recursive:
                 prog.steps.append((comp[0], self.insert(comp[0])))
             else:
                 prog.steps.extend(self.recursive(comp))
         return prog
+
+    def drop_unreachable(self, report: str) -> None:
+        """Keep only the predicates the report reads, directly or not (``needs/3``, say, is there for people)."""
+        reach, todo = set(), [report]
+        while todo:
+            key = todo.pop()
+            if key in reach or key not in self.rules:
+                continue
+            reach.add(key)
+            todo.extend(b.key for r in self.rules[key] for b in r.body if isinstance(b, Atom))
+        self.rules = {k: v for k, v in self.rules.items() if k in reach}
 
     # -- demand -------------------------------------------------------------------------------------------------
     def add_demand(self, report: str) -> None:
@@ -362,9 +380,18 @@ class _Compiler:
 
     # -- one predicate --------------------------------------------------------------------------------------------
     def insert(self, key: str) -> str:
-        return f"INSERT INTO {table(key)}\n" + "\nUNION\n".join(self.select(r) for r in self.rules[key])
+        return f"INSERT INTO {table(key)}\n" + self.union([(r, None) for r in self.rules[key]])
 
-    def select(self, rule: Rule, restrict=None) -> str:
+    def union(self, parts: list) -> str:
+        """The SELECTs of ``(rule, restrict)`` parts as one query with set semantics, deduplicating only where rows
+        can repeat: a SELECT is DISTINCT when its body has a variable that its head does not keep, and the SELECTs
+        are joined by UNION unless their heads differ by a constant (then UNION ALL: no row can be in two)."""
+        selects = [self.select(r, restrict, distinct=_existential(r)) for r, restrict in parts]
+        heads = [r.head.args for r, _ in parts]
+        disjoint = all(_differ(a, b) for i, a in enumerate(heads) for b in heads[i + 1:])
+        return ("\nUNION ALL\n" if disjoint else "\nUNION\n").join(selects)
+
+    def select(self, rule: Rule, restrict=None, distinct: bool = True) -> str:
         """One rule as a SELECT; ``restrict(head_key_sql)`` adds a condition on the head's key (for levels)."""
         binds: dict[str, str] = {}
         froms: list[str] = []
@@ -416,7 +443,8 @@ class _Compiler:
             where.append(restrict(head))
         if not froms:
             froms.append("(SELECT 1 AS one) AS t")
-        sql = f"SELECT {', '.join(h + f' AS c{i}' for i, h in enumerate(head))}\nFROM {', '.join(froms)}"
+        sql = (f"SELECT {'DISTINCT ' if distinct else ''}{', '.join(h + f' AS c{i}' for i, h in enumerate(head))}"
+               f"\nFROM {', '.join(froms)}")
         return sql + (f"\nWHERE {' AND '.join(where)}" if where else "")
 
     def const(self, value, rule: Rule) -> str:
@@ -487,9 +515,9 @@ class _Compiler:
                         if not kept:
                             continue
                         restrict = None if len(kept) == len(possible) else _in(pos, kept)
-                    parts.append(self.select(rule, restrict))
+                    parts.append((rule, restrict))
                 if parts:
-                    steps.append((f"{key} (level {level})", f"INSERT INTO {table(key)}\n" + "\nUNION\n".join(parts)))
+                    steps.append((f"{key} (level {level})", f"INSERT INTO {table(key)}\n" + self.union(parts)))
         return steps
 
     def possible_values(self, rule: Rule, pos: int) -> Optional[set[str]]:
@@ -611,6 +639,19 @@ def _safe(body: list) -> list:
                    for a in args):
                 out.append(b)
     return out
+
+
+def _existential(rule: Rule) -> bool:
+    """Whether the rule's positive literals bind a variable its head does not keep (so rows can repeat)."""
+    kept = {a.name for a in rule.head.args if isinstance(a, Var)}
+    return any(isinstance(a, Var) and a.name not in kept for b in rule.body
+               if isinstance(b, Atom) and not b.negated for a in b.args)
+
+
+def _differ(a: tuple, b: tuple) -> bool:
+    """Whether two heads can never give the same row: at some argument both are different constants."""
+    return any(isinstance(x, Const) and isinstance(y, Const) and encode(x.value) != encode(y.value)
+               for x, y in zip(a, b))
 
 
 def _in(pos: int, values: list[str]):

@@ -38,14 +38,32 @@ class SQLEngine:
             self._db.execute(sql)
         for key, rows in program.static.items():
             self._insert(key, [list(col) for col in zip(*rows)] if rows else [])
+        self._per_case = [table(key) for key in list(FACT_TABLES) + program.dynamic]
+        self._demands = {table(key) for key in program.demands}
         for sql in program.index_statements():
             self._db.execute(sql)
         if self.dialect == "sqlite":
-            self._db.execute("ANALYZE")
+            self._analyze()
         self._clear = program.clear_statements()
         self._steps = [sql for _, sql in program.steps]
         # the case id is ours (text): its tag is cut in SQL; the other values repeat, so their decoding is cached
-        self._report = f"SELECT substr(c0, 2), c1, c2, c3, c4 FROM {table(REPORT)}"
+        self._report = (f"SELECT substr(c0, 2), c1, c2, c3, c4 FROM "
+                        f"{'(' + program.query + ')' if program.query else table(REPORT)}")
+
+    def _analyze(self) -> None:
+        """Statistics for SQLite's planner: measured for the kb's tables; for the patient and derived tables, which
+        are empty now and hold one case's few rows when asked, what one case gives (so that joins start from them,
+        not from the kb's tables of hundreds of rows), and fewer still for the demand tables (the candidate
+        pathways of a case, say), which exist to be joined first."""
+        self._db.execute("ANALYZE")
+        self._db.execute("DELETE FROM sqlite_stat1 WHERE tbl IN (%s)" % ", ".join("?" * len(self._per_case)),
+                         [t.strip('"') for t in self._per_case])
+        for name in self._per_case:
+            for (index,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+                                            (name.strip('"'),)).fetchall():
+                self._db.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+                                 (name.strip('"'), index, "4 4 1" if name in self._demands else "40 40 2"))
+        self._db.execute("ANALYZE sqlite_schema")  # load the statistics just written
 
     def _insert(self, key: str, columns: list[list[str]]) -> None:
         if not columns or not columns[0]:

@@ -89,7 +89,7 @@ def test_a_directory_of_case_files_in_name_order(kb, tmp_path):
 
 
 def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "CHUNK", 10)  # 9 chunks: more than 2 * jobs are queued, so the queue must refill
+    monkeypatch.setattr(batch, "SQL_CHUNK", 10)  # 9 chunks: more than 2 * jobs are queued, so the queue must refill
     pools = []
     decided = batch._decided
 
@@ -108,7 +108,7 @@ def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path, monkeypatch)
 
 def test_the_input_is_read_as_a_stream_not_all_at_once(kb, jsonl, tmp_path, monkeypatch):
     """Memory must not grow with the input: no more than 2 * jobs chunks are read ahead of what is written."""
-    monkeypatch.setattr(batch, "CHUNK", 10)
+    monkeypatch.setattr(batch, "SQL_CHUNK", 10)
     read, written = [], []
     source = batch.read_input
 
@@ -120,7 +120,7 @@ def test_the_input_is_read_as_a_stream_not_all_at_once(kb, jsonl, tmp_path, monk
     monkeypatch.setattr(batch, "read_input", counting)
     batch.run(kb, jsonl, tmp_path / "out.jsonl", progress=lambda n: written.append(len(read)))
     assert len(written) == len(SAMPLE) + 2
-    assert max(r - w for w, r in enumerate(written, 1)) <= 2 * batch.CHUNK
+    assert max(r - w for w, r in enumerate(written, 1)) <= 2 * batch.chunk_size(kb) == 20
 
 
 def test_explain_adds_the_explanation_json(kb, tmp_path):
