@@ -203,8 +203,9 @@ class _Compiler:
                     raise KBError(f"a rule defines the patient fact {st.head.key}, which only a case may assert",
                                   file=st.file, line=st.line)
                 self.rules.setdefault(st.head.key, []).append(st)
-        self.static_rows = {k: [tuple(encode(v) for v in row) for row in static_rows.get(k, [])]
-                            for k in static_inputs(statements)}
+        self.static_rows = {k: [tuple("s" + v if type(v) is str else encode(v) for v in row)
+                                for row in static_rows.get(k, [])] for k in static_inputs(statements)}
+        self._possible: dict[tuple[int, int], Optional[set[str]]] = {}
         self._levels_cache: dict[tuple, dict[str, int]] = {}
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
@@ -522,6 +523,11 @@ class _Compiler:
 
     def possible_values(self, rule: Rule, pos: int) -> Optional[set[str]]:
         """The values the head's argument ``pos`` can take, as the rule's static literals allow (None: unbounded)."""
+        if (id(rule), pos) not in self._possible:
+            self._possible[(id(rule), pos)] = self._possible_values(rule, pos)
+        return self._possible[(id(rule), pos)]
+
+    def _possible_values(self, rule: Rule, pos: int) -> Optional[set[str]]:
         arg = rule.head.args[pos]
         if isinstance(arg, Const):
             return {encode(arg.value)}
