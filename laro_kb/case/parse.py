@@ -160,7 +160,8 @@ def _flatten(data: Mapping, vocabulary: Vocabulary, file, record, prefix: str = 
     groups = vocabulary.groups()
     for key, value in data.items():
         if not isinstance(key, str):
-            unreadable = key if isinstance(key, Unreadable) else Unreadable(f"field names must be text, not {_kind(key)}")
+            unreadable = key if isinstance(key, Unreadable) else \
+                Unreadable(f"field names must be text, not {_kind(key)}")
             raise CaseError(unreadable.message, file=file, record=record, field=prefix[:-1] or None,
                             line=unreadable.line)
         name = prefix + key
