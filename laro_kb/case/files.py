@@ -168,6 +168,9 @@ class _StrictLoader(yaml.SafeLoader):
         return node
 
     def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):  # '!!map text', '!!set text'
+            raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, but found {node.id}",
+                                                    node.start_mark)
         seen = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *base' may be overridden by explicit keys
@@ -236,7 +239,9 @@ def _guarded(construct, kind: str):
                 return Unreadable(long.message, line)
         try:
             value = construct(loader, node)
-        except (ValueError, TypeError, KeyError, OverflowError):
+        except yaml.YAMLError:
+            raise
+        except Exception:  # noqa: BLE001 - untrusted text in a third-party constructor: '!!int', '!!timestamp 0b1'
             return Unreadable(f"{_clip(node.value)} is not a valid {kind}", line)
         if isinstance(value, float) and not math.isfinite(value):
             return Unreadable(f"{_clip(node.value)} is not a number a case can hold", line)
