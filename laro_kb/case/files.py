@@ -47,16 +47,16 @@ def read_data(path: Path, *, limit: int = MAX_FILE_BYTES, fifo: bool = True) -> 
     """The data of a case (or test) file. Only a regular file is read (or a FIFO, unless ``fifo`` is false), and
     at most ``limit`` bytes of it: a device, a socket or a file that never ends is refused, not read."""
     path = Path(path)
-    raw = read_bounded(path, limit, fifo)
+    raw = _read_bounded(path, limit, fifo)
     return load_text(decode(raw, str(path)), str(path), yaml_text=path.suffix.lower() in YAML_SUFFIXES)
 
 
-def read_bounded(path: Path, limit: int, fifo: bool = True) -> bytes:
+def _read_bounded(path: Path, limit: int, fifo: bool = True) -> bytes:
     where = str(path)
     try:
-        check_readable(os.stat(path), where, fifo)
+        _check_readable(os.stat(path), where, fifo)
         with path.open("rb") as handle:
-            check_readable(os.fstat(handle.fileno()), where, fifo)  # the same file as was checked
+            _check_readable(os.fstat(handle.fileno()), where, fifo)  # the same file as was checked
             raw = handle.read(limit + 1)
     except FileNotFoundError:
         raise CaseError("no such file", file=where) from None
@@ -67,7 +67,7 @@ def read_bounded(path: Path, limit: int, fifo: bool = True) -> bytes:
     return raw
 
 
-def check_readable(st: os.stat_result, where: str, fifo: bool = True) -> None:
+def _check_readable(st: os.stat_result, where: str, fifo: bool = True) -> None:
     """Refuse what is not a regular file (or a FIFO, when ``fifo``): reading a device could hang or never end."""
     if stat.S_ISDIR(st.st_mode):
         raise CaseError("is a directory, not a case file", file=where)

@@ -191,7 +191,7 @@ def test_a_repeated_id_is_an_error_record_that_names_both_records(kb, tmp_path):
     assert recs[4]["id"] == "5" and recs[4]["error"].startswith(f"repeats the id of the record at {path}:4")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_an_interrupted_run_then_resume_equals_a_fresh_run_record_for_record(kb, monkeypatch, data):
     """For any input file, any byte at which a run stopped, and any edits since: resume gives a fresh run's
@@ -199,7 +199,8 @@ def test_an_interrupted_run_then_resume_equals_a_fresh_run_record_for_record(kb,
     monkeypatch.setattr(batch, "CHUNK", 3)
     pool = [json.dumps(the_case(t, id=f"c{i}")) for i, t in enumerate(SAMPLE[:4])]
     pool += [json.dumps(the_case(SAMPLE[0], id="c0", **{"patient.age": 17})),  # c0 edited
-             json.dumps({"id": "bad", "patient": {"age": 200}}), "{not json", "", json.dumps({"id": "c1"})]
+             json.dumps({"id": "bad", "patient": {"age": 200}}), "{not json", "",
+             json.dumps(the_case(SAMPLE[1], id="c1", **{"patient.age": 90}))]  # c1 again, other facts
     before = data.draw(st.lists(st.sampled_from(pool), max_size=6), label="input")
     after = data.draw(st.lists(st.sampled_from(pool), max_size=6), label="edited input")
     with tempfile.TemporaryDirectory() as d:
@@ -313,6 +314,7 @@ def test_a_bad_file_in_a_directory_is_an_error_record_and_the_others_are_decided
 @pytest.mark.parametrize("output, words", [
     ("in.jsonl", "is the INPUT file"),
     ("out.jsonl -> in.jsonl", "is the INPUT file"),
+    ("out.jsonl => in.jsonl", "is the INPUT file"),  # a hard link
     ("in.jsonl.partial", None),
     ("missing/out.jsonl", "there is no directory"),
     ("cases/out.json", "inside the INPUT directory"),
@@ -331,6 +333,9 @@ def test_an_output_that_cannot_be_used_is_refused_with_exit_2_and_nothing_change
     if " -> " in output:
         output, target = output.split(" -> ")
         (tmp_path / output).symlink_to(tmp_path / target)
+    if " => " in output:
+        output, target = output.split(" => ")
+        os.link(tmp_path / target, tmp_path / output)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     result = cli(source, "-o", tmp_path / output, "--jobs", "1")
     assert result.exit_code == 2 and "Traceback" not in result.output

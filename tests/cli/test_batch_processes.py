@@ -109,18 +109,17 @@ def test_a_device_as_input_is_refused_at_once_and_a_device_in_a_directory_is_an_
 
 
 # -- class 5: INPUT is never OUTPUT --------------------------------------------------------------------------------
-def test_input_given_again_as_output_or_through_standard_input_is_refused_and_kept(tmp_path):
+def test_input_given_again_as_output_through_standard_input_is_refused_and_kept(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(lines(3))
     original = path.read_bytes()
-    os.link(path, tmp_path / "hardlink.jsonl")
-    for args, stdin in (((path, "-o", path), None), ((path, "-o", tmp_path / "hardlink.jsonl"), None),
-                        (("-", "-o", path), path.open("rb")), (("/dev/stdin", "-o", path), path.open("rb"))):
-        code, _, err = finish(laro(*args, stdin=stdin))
+    for source in ("-", "/dev/stdin"):  # a file given as both is in test_batch.py, through the CLI
+        with path.open("rb") as stdin:
+            code, _, err = finish(laro(source, "-o", path, stdin=stdin))
         assert code == 2
         one_line_error(err, "is the INPUT file")
         assert path.read_bytes() == original
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["hardlink.jsonl", "in.jsonl"]
+    assert [p.name for p in tmp_path.iterdir()] == ["in.jsonl"]
 
 
 # -- class 7: output errors are one line, exit 2, and leave no stray .partial -------------------------------------
@@ -132,7 +131,7 @@ def test_a_full_disk_is_exit_2_with_one_line(tmp_path):
 
 def test_a_file_size_limit_hit_while_writing_keeps_the_records_written_for_resume(tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text(lines(30))
+    path.write_text(lines(20))
     out = tmp_path / "out.jsonl"
 
     def small_files():
@@ -144,7 +143,7 @@ def test_a_file_size_limit_hit_while_writing_keeps_the_records_written_for_resum
     assert not out.exists() and 0 < out.with_name("out.jsonl.partial").stat().st_size <= 4096
     code, _, err = finish(laro(path, "-o", out, "--jobs", "1", "--resume"))
     assert code == 0 and "reused from a previous run" in err
-    assert [r["id"] for r in read(out)] == [f"r{i}" for i in range(30)]
+    assert [r["id"] for r in read(out)] == [f"r{i}" for i in range(20)]
 
 
 def test_an_output_directory_without_write_permission_is_refused(tmp_path):
@@ -218,12 +217,12 @@ def test_dash_writes_standard_output_and_a_symlink_is_written_through(tmp_path):
 # -- class 1: a run killed at any moment, then resumed, gives a fresh run's output ---------------------------------
 def test_a_run_killed_midway_then_resumed_equals_a_fresh_run(kb, tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text(lines(80))
+    path.write_text(lines(40))
     out = tmp_path / "out.jsonl"
     partial = out.with_name("out.jsonl.partial")
     proc = laro(path, "-o", out, "--jobs", "1")
     deadline = time.monotonic() + 60
-    while (not partial.exists() or partial.stat().st_size < 9000) and time.monotonic() < deadline:
+    while (not partial.exists() or partial.stat().st_size < 4000) and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -236,7 +235,7 @@ def test_a_run_killed_midway_then_resumed_equals_a_fresh_run(kb, tmp_path):
 
 def test_ctrl_c_keeps_the_partial_output_and_exits_without_a_traceback(tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text(lines(80))
+    path.write_text(lines(40))
     out = tmp_path / "out.jsonl"
     proc = laro(path, "-o", out, "--jobs", "1")
     partial = out.with_name("out.jsonl.partial")
