@@ -29,10 +29,22 @@ def lines(n: int, prefix: str = "r") -> str:
     return "".join(json.dumps(dict(CASES_[i % len(CASES_)], id=f"{prefix}{i}")) + "\n" for i in range(n))
 
 
-def laro(*args, **kwargs) -> subprocess.Popen:
+def laro(*args, small_chunks: bool = False, **kwargs) -> subprocess.Popen:
+    """``laro-kb batch ARGS`` in a process of its own; with ``small_chunks``, the same command deciding (and so
+    writing) 10 records at a time, so that a test can stop it between two chunks of a small input."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "laro_kb", "batch", *map(str, args)], env=env,
+    command = ["-c", SMALL_CHUNKS] if small_chunks else ["-m", "laro_kb"]
+    return subprocess.Popen([sys.executable, *command, "batch", *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+SMALL_CHUNKS = """import laro_kb.cli.batch as batch
+for name in ("CHUNK", "SQL_CHUNK"):  # whatever an engine's chunk is
+    if hasattr(batch, name):
+        setattr(batch, name, 10)
+from laro_kb.cli import main
+main(prog_name="laro-kb")
+"""
 
 
 def finish(proc: subprocess.Popen, stdin: bytes | None = None, timeout: float = 60) -> tuple[int, str, str]:
@@ -48,28 +60,28 @@ def one_line_error(err: str, *words: str) -> None:
 
 # -- class 2: standard input, /dev/stdin and FIFOs are read, streaming ---------------------------------------------
 def test_records_piped_to_dash_are_all_decided_and_written_to_standard_output_as_they_come(tmp_path):
-    proc = laro("-", "-o", "-", "--jobs", "1", stdin=subprocess.PIPE)
-    proc.stdin.write(lines(batch.CHUNK + 1).encode())
+    proc = laro("-", "-o", "-", "--jobs", "1", stdin=subprocess.PIPE, cwd=tmp_path, small_chunks=True)
+    proc.stdin.write(lines(11).encode())
     proc.stdin.flush()
     got: list = []
     reader = threading.Thread(target=lambda: got.extend(proc.stdout), daemon=True)
     reader.start()
     deadline = time.monotonic() + 60
-    while len(got) < batch.CHUNK and time.monotonic() < deadline:
+    while len(got) < 10 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(got) == batch.CHUNK  # the first chunk came out while INPUT was still open
+    assert len(got) == 10  # the first chunk of 10 came out while INPUT was still open
     proc.stdin.write(lines(2, "late").encode())
     proc.stdin.close()
     code = proc.wait(timeout=60)
     reader.join(timeout=10)
     err = proc.stderr.read().decode()
     recs = [json.loads(line) for line in got]
-    assert code == 0 and len(recs) == batch.CHUNK + 3
-    assert [r["id"] for r in recs[-3:]] == [f"r{batch.CHUNK}", "late0", "late1"]
+    assert code == 0 and len(recs) == 13 and all(r["source"].startswith("<stdin>:") for r in recs)
+    assert [r["id"] for r in recs[-3:]] == ["r10", "late0", "late1"]
     counts = {d: sum(r["decision"] == d for r in recs) for d in ("approve", "pend", "deny")}
-    assert err.endswith(f"{batch.CHUNK + 3} records: {counts['approve']} approve, {counts['pend']} pend, "
-                        f"{counts['deny']} deny, 0 errors\n")
-    assert not (tmp_path / "-").exists()
+    assert err.endswith(f"13 records: {counts['approve']} approve, {counts['pend']} pend, {counts['deny']} deny, "
+                        "0 errors\n")
+    assert list(tmp_path.iterdir()) == []  # no file named '-'
 
 
 def test_dev_stdin_and_a_fifo_are_read_whole(tmp_path):
@@ -220,7 +232,7 @@ def test_a_run_killed_midway_then_resumed_equals_a_fresh_run(kb, tmp_path):
     path.write_text(lines(40))
     out = tmp_path / "out.jsonl"
     partial = out.with_name("out.jsonl.partial")
-    proc = laro(path, "-o", out, "--jobs", "1")
+    proc = laro(path, "-o", out, "--jobs", "1", small_chunks=True)
     deadline = time.monotonic() + 60
     while (not partial.exists() or partial.stat().st_size < 4000) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -237,7 +249,7 @@ def test_ctrl_c_keeps_the_partial_output_and_exits_without_a_traceback(tmp_path)
     path = tmp_path / "in.jsonl"
     path.write_text(lines(40))
     out = tmp_path / "out.jsonl"
-    proc = laro(path, "-o", out, "--jobs", "1")
+    proc = laro(path, "-o", out, "--jobs", "1", small_chunks=True)
     partial = out.with_name("out.jsonl.partial")
     deadline = time.monotonic() + 60
     while not partial.exists() and time.monotonic() < deadline:
