@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import laro_kb
 from laro_kb.case.model import set_field
-from laro_kb.cli.batch import decide_records
+from laro_kb.cli.batch import Record, decide_records
 from laro_kb.errors import CaseError
 from laro_kb.explain.explanation import explain
 
@@ -68,7 +68,7 @@ def test_a_valid_case_decides_the_same_in_the_long_lived_engine_and_the_tracer(c
     assert d.outcome in ("approve", "pend", "deny")
     assert (d.outcome == "approve") == bool(d.approved) and (d.outcome == "pend") == bool(d.pending)
     assert explain(KB, case, changes=False).outcome == d.outcome
-    (rec,) = decide_records(KB, [("hypothesis", case.as_dict())])  # the batch path
+    (rec,) = decide_records(KB, [Record(1, "hypothesis", "1", case.as_dict())])  # the batch path
     assert (rec["decision"], rec["approved"]) == (d.outcome, [p.id for p in d.approved])
     assert KB.decide_many([case]) == [d]  # set-at-a-time
 
@@ -105,3 +105,28 @@ def test_a_case_that_is_not_a_mapping_is_a_case_error(value):
         value = [value]
     with pytest.raises(CaseError):
         KB.parse_case(value)
+
+
+# Pieces of YAML and JSON that have each once ended in a traceback: tags, anchors, odd scalars, huge numbers,
+# non-finite floats, surrogates, keys that are not text.
+PIECES = ["id: x\n", "patient:\n", "  age: ", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!binary ", "!!set ",
+          "!!map ", "!!omap ", "!!python/tuple ", "<<: ", "&a ", "*a ", "? ", ": ", "[", "]", "{", "}", ",", "- ", " ",
+          "\n", '"\\ud800"', "2025-13-45", "2025-01-01", "1e999", ".inf", ".nan", "0b", "9" * 5000, "1:20:30", "~",
+          "NaN", "-Infinity", "---\n", '{"id": "j", ', '"patient": {"age": ', '"patient.age": 5, ', "diagnosis:\n",
+          "  section: nsclc\n", "history: {progressed_on: [", "\t", "#", "|\n  ", "\ufeff"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=12), st.sampled_from([".yaml", ".json"]))
+def test_any_case_file_is_read_as_a_case_or_a_case_error_never_a_crash(pieces, suffix):
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"case{suffix}"
+        path.write_text("".join(pieces), encoding="utf-8", errors="surrogatepass")
+        try:
+            case = KB.read_case(path)
+        except CaseError as exc:
+            assert str(exc).encode("utf-8") and "\n" not in str(exc)
+        else:
+            assert case.id.encode("utf-8")  # printable: no lone surrogate

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..engine.materialize import PATIENT_PREDICATES
 from ..errors import KBError
 from ..knowledge.pathways import ATOMIC, COMPOSITE, DIMENSIONS
-from ..knowledge.program import Atom, Comparison, Fact, Rule, Var, parse_file
+from ..knowledge.program import MAX_BODY, Atom, Comparison, Fact, Rule, Var, parse_file
 from .findings import Finding
 
 SEVERITIES = ("error", "warning", "info")
@@ -39,8 +39,9 @@ def parse_all(files: list[Path]) -> tuple[list, list[Finding]]:
             statements.extend(parse_file(path))
         except KBError as exc:
             findings.append(Finding("error", "not-datalog", exc.message,
-                                    "kb files hold only Datalog facts ('+ p(a)') and rules ('h(X) <= b(X)'); "
-                                    "remove the Python", str(path), exc.line))
+                                    "kb files hold only Datalog facts ('+ p(a)') and rules ('h(X) <= b(X)') of at "
+                                    f"most {MAX_BODY} literals; remove the Python, and split a longer rule into "
+                                    "rules that name its parts", str(path), exc.line))
     return statements, findings
 
 

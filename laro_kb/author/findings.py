@@ -18,7 +18,7 @@ class Finding:
     pathway: Optional[str] = None
 
     def __str__(self) -> str:
-        where = f"{Path(self.file).name}:{self.line}" if self.file else "kb"
+        where = (Path(self.file).name + (f":{self.line}" if self.line else "")) if self.file else "kb"
         who = f" [{self.pathway}]" if self.pathway else ""
         return f"{self.severity}: {where}{who}: {self.message} ({self.code}). Fix: {self.fix}"
 

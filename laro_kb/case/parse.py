@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 from ..errors import CaseError
 from ..knowledge.vocabulary import Field, Vocabulary
-from .files import read_data
+from .files import Unreadable, read_data
 from .model import Case, set_field
 from .suggest import nearest
 
@@ -40,14 +40,21 @@ def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
     if not isinstance(data, Mapping):
         raise CaseError(f"a case must be a mapping of fields, not {_kind(data)}", file=file, record=record)
     case_id = data.get("id", default_id)
-    if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or len(str(case_id)) > MAX_ID \
+    if isinstance(case_id, Unreadable):
+        raise CaseError(case_id.message, file=file, record=record, field="id", line=case_id.line)
+    if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or _too_long(case_id, MAX_ID) \
             or _has_control(str(case_id)):
-        raise CaseError(f"must be text of at most {MAX_ID} characters, with no control characters", file=file,
-                        record=record, field="id")
+        raise CaseError(f"must be text of at most {MAX_ID} characters, with no control characters or lone "
+                        "surrogates", file=file, record=record, field="id")
     case_id = str(case_id)
     record = record or case_id
     values: dict[str, Any] = {}
-    for name, value in _flatten(data, vocabulary, file, record):
+    given: dict[str, str] = {}
+    for name, where, value in _flatten(data, vocabulary, file, record):
+        if name in given:
+            raise CaseError(f"is given twice: as {given[name]} and as {where}; give it once", file=file,
+                            record=record, field=name)
+        given[name] = where
         values[name] = check_value(vocabulary.fields[name], value, file=file, record=record)
     values = {k: v for k, v in values.items() if v is not None}
     _check_consistency(values, vocabulary, file, record)
@@ -57,9 +64,24 @@ def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
 def case_from_keywords(vocabulary: Vocabulary, case_id: str = "case", **keywords) -> Case:
     """Build a case from keywords: ``age=58`` (a unique leaf name) or ``patient__age=58``."""
     data: dict = {"id": case_id}
-    for key, value in keywords.items():
-        set_field(data, resolve_field(key.replace("__", "."), vocabulary), value)
+    for name, value in resolve_pairs([(key.replace("__", "."), value) for key, value in keywords.items()],
+                                     vocabulary):
+        set_field(data, name, value)
     return parse_case(data, vocabulary, record=case_id)
+
+
+def resolve_pairs(pairs: list[tuple[str, Any]], vocabulary: Vocabulary) -> list[tuple[str, Any]]:
+    """(full field name, value) for (full or short name, value) pairs; a field named twice is refused, since one of
+    its values would silently replace the other."""
+    named: dict[str, str] = {}
+    out = []
+    for name, value in pairs:
+        full = resolve_field(name, vocabulary)
+        if full in named:
+            raise CaseError(f"is given twice: as '{named[full]}' and as '{name}'; give it once", field=full)
+        named[full] = name
+        out.append((full, value))
+    return out
 
 
 def resolve_field(name: str, vocabulary: Vocabulary) -> str:
@@ -78,9 +100,11 @@ def resolve_field(name: str, vocabulary: Vocabulary) -> str:
 
 def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
     """The validated value of one field (``None`` for unknown)."""
-    def err(message, suggestion=None):
-        return CaseError(message, file=file, record=record, field=f.name, suggestion=suggestion)
+    def err(message, suggestion=None, line=None):
+        return CaseError(message, file=file, record=record, field=f.name, suggestion=suggestion, line=line)
 
+    if isinstance(value, Unreadable):
+        raise err(value.message, line=value.line)
     if value is None or (f.type in ("term", "terms") and value == UNKNOWN):
         return None
     if f.type == "bool":
@@ -92,11 +116,11 @@ def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise err(f"must be a whole number, not {_kind(value)}")
+                raise err(f"must be a whole number, not {_show(value) if isinstance(value, float) else _kind(value)}")
         if f.bounds and not f.bounds[0] <= value <= f.bounds[1]:
-            raise err(f"{value} is impossible: must be from {f.bounds[0]} to {f.bounds[1]}")
+            raise err(f"{_show(value)} is impossible: must be from {f.bounds[0]} to {f.bounds[1]}")
         if f.step and value % f.step:
-            raise err(f"{value} is not a multiple of {f.step}")
+            raise err(f"{_show(value)} is not a multiple of {f.step}")
         return value
     if f.type == "term":
         return _check_term(f, value, err)
@@ -114,13 +138,15 @@ def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
         if len(value) > MAX_TEXT:
             raise err(f"is longer than {MAX_TEXT} characters")
         if _has_control(value.replace("\n", "").replace("\t", "")):
-            raise err("contains a control character")
+            raise err("contains a control character or a lone surrogate (not Unicode text)")
         return value
     raise err(f"has unsupported type {f.type}")  # pragma: no cover - Vocabulary refuses other types
 
 
 def _check_term(f: Field, value: Any, err) -> str:
     names = f.term_names()
+    if isinstance(value, Unreadable):
+        raise err(value.message, line=value.line)
     if not isinstance(value, str):
         raise err(f"must be one of the terms of {f.name}, not {_kind(value)}", nearest(str(value), names))
     if value not in names:
@@ -128,23 +154,29 @@ def _check_term(f: Field, value: Any, err) -> str:
     return value
 
 
-def _flatten(data: Mapping, vocabulary: Vocabulary, file, record, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def _flatten(data: Mapping, vocabulary: Vocabulary, file, record, prefix: str = "",
+             inside: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(field name, where it was given, value) for every field of a case's nested mapping."""
     groups = vocabulary.groups()
     for key, value in data.items():
         if not isinstance(key, str):
-            raise CaseError(f"field names must be text, not {_kind(key)}", file=file, record=record)
+            unreadable = key if isinstance(key, Unreadable) else \
+                Unreadable(f"field names must be text, not {_kind(key)}")
+            raise CaseError(unreadable.message, file=file, record=record, field=prefix[:-1] or None,
+                            line=unreadable.line)
         name = prefix + key
         if not prefix and key == "id":
             continue
+        where = f"'{key}'" + (f" inside {inside}" if inside else "")
         if name in vocabulary.fields:
-            yield name, value
+            yield name, where, value
         elif name in groups:
             if value is None:
                 continue
             if not isinstance(value, Mapping):
                 raise CaseError(f"is a group of fields and must be a mapping, not {_kind(value)}",
                                 file=file, record=record, field=name)
-            yield from _flatten(value, vocabulary, file, record, name + ".")
+            yield from _flatten(value, vocabulary, file, record, name + ".", where)
         else:
             candidates = [n for n in list(vocabulary.fields) + sorted(groups)
                           if n.startswith(prefix) and n.count(".") == name.count(".")]
@@ -164,14 +196,27 @@ def _check_consistency(values: dict, vocabulary: Vocabulary, file, record) -> No
 
 
 def _has_control(text: str) -> bool:
-    return any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" for ch in text)
+    """Control characters, line separators, and lone surrogates (which no encoding can write)."""
+    return any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or ch in "\u2028\u2029" or 0xD800 <= ord(ch) <= 0xDFFF
+               for ch in text)
+
+
+def _too_long(value: str | int, limit: int) -> bool:
+    """Longer than ``limit`` characters when written out (a huge number is not written out to find that)."""
+    if isinstance(value, int) and value.bit_length() > 4 * limit:
+        return True
+    return len(str(value)) > limit
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, Unreadable):
+        return f"a value that cannot be read ({value.message})"
     return {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping",
             type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"  # str() refuses over 4,300 digits
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"

@@ -1,34 +1,45 @@
 """``laro-kb batch``: decide many cases, in input order, with error records, atomic output and resume.
 
-INPUT is a JSON Lines file (one case per line) or a directory of case files (.json, .yaml, .yml, in name order).
-Each record is validated exactly as a case file (laro_kb.case.parse) and decided by the kb. A record that cannot be used
-becomes an error record (id, source, message, field) and the batch goes on. Output is JSON Lines, one record per
-input in input order. It is written to ``OUTPUT.partial`` and renamed to OUTPUT at the end, so an interrupted run
-never leaves a truncated OUTPUT. ``resume`` reuses the records of ids already in OUTPUT or OUTPUT.partial.
-With ``jobs`` > 1, chunks of records are decided in worker processes, each with its own kb. The input is
-streamed: memory stays flat however many records it holds.
+INPUT is a JSON Lines file (one case per line), a pipe or standard input (``-``) in the same format, or a directory
+of case files (.json, .yaml, .yml, in name order). Each record is read within a size cap (``max_record_bytes``),
+validated exactly as a case file (laro_kb.case.parse) and decided by the kb. A record that cannot be used becomes an
+error record (id, source, message, field) in its place, and the batch goes on. Output is JSON Lines, one record per
+input record, in input order.
+
+An OUTPUT file is written as ``OUTPUT.partial``, locked against a second run for as long as this one writes it, and
+renamed to OUTPUT at the end, so OUTPUT is always one run's whole output. ``resume`` reuses a decided record of an
+earlier run only where its input is the same: the record at the same source (file and line) whose ``key`` (a hash of
+the normalized case, the kb's files and ``explain``) is the one this run computes. OUTPUT ``-`` is standard output,
+and an existing pipe or device is written as a stream (neither has a partial file, so neither can resume).
+
+With ``jobs`` > 1, chunks of records are decided in worker processes, each with its own kb. The input is streamed:
+memory stays flat however many records it holds (docs/batch.md says what does grow).
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import fcntl
+import hashlib
 import itertools
 import json
 import os
+import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import IO, Iterator, NamedTuple, Optional, Union
 
-from ..case.files import read_data
+from ..case.files import decode, file_kind, load_text, read_data, show_bytes
 from ..errors import CaseError, LaroError
 
 SCHEMA = "laro-kb/batch-record/1"
 CHUNK = 100  # records decided together by pyDatalog (one at a time underneath)
 SQL_CHUNK = 2000  # by the SQL engine, set-at-a-time: DuckDB's fixed cost of a run (about 0.3 s) is spread thin
-
-
-def chunk_size(kb) -> int:
-    return SQL_CHUNK if kb.engine_name == "sql" else CHUNK
+MAX_RECORD_BYTES = 1 << 20  # a JSON Lines record (or a directory's case file) over 1 MiB is an error record
+CASE_SUFFIXES = (".json", ".yaml", ".yml")
+STDIN = "-"
 
 
 @dataclass
@@ -45,68 +56,374 @@ class Summary:
         return text + (f" ({self.resumed} reused from a previous run)" if self.resumed else "")
 
 
-CASE_SUFFIXES = (".json", ".yaml", ".yml")
+class Record(NamedTuple):
+    """One input record: its position (line, or place in the directory), where it came from, the id it gets when
+    it names none, and its data (or the CaseError that reading it gave)."""
+
+    position: int
+    source: str
+    default_id: str
+    data: object
 
 
-def count_records(path: Path) -> int:
-    """How many records INPUT holds (for a progress bar), without parsing them."""
+# -- input ------------------------------------------------------------------------------------------------------
+@dataclass
+class Input:
+    """INPUT, opened: a JSON Lines file or stream (``handle``), or a directory (``entries``)."""
+
+    name: str
+    identity: Optional[tuple[int, int]] = None  # (device, inode) of what is read, to refuse it as OUTPUT
+    handle: Optional[IO[bytes]] = None
+    entries: Optional[list[Path]] = None
+
+    def source(self, position: int) -> str:
+        if self.entries is not None:
+            return str(self.entries[position - 1])
+        return f"{'<stdin>' if self.name == STDIN else self.name}:{position}"
+
+    def close(self) -> None:
+        if self.handle is not None and self.name != STDIN:
+            self.handle.close()
+
+
+def open_input(name: Union[str, Path]) -> Input:
+    """Open INPUT for reading, or refuse it (CaseError): a device, a socket, or anything that is not there."""
+    name = str(name)
+    if name == STDIN:
+        if sys.stdin is None:
+            raise CaseError("is closed", file="standard input")
+        stream = sys.stdin.buffer
+        return Input(name, _identity(stream), stream)
+    try:
+        st = os.stat(name)
+        if stat.S_ISDIR(st.st_mode):
+            entries = sorted(p for p in Path(name).iterdir() if p.suffix.lower() in CASE_SUFFIXES)
+            return Input(name, (st.st_dev, st.st_ino), entries=entries)
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise CaseError(f"is {file_kind(st)}, not a file: INPUT is a JSON Lines file, a directory of case files, "
+                            f"a pipe, or '-' for standard input", file=name)
+        handle = open(name, "rb")  # a FIFO waits here for its writer
+    except FileNotFoundError:
+        raise CaseError("no such file or directory", file=name) from None
+    except OSError as exc:
+        raise CaseError(f"cannot be read ({exc.strerror or exc})", file=name) from None
+    return Input(name, _identity(handle), handle)
+
+
+def _identity(handle) -> Optional[tuple[int, int]]:
+    try:
+        st = os.fstat(handle.fileno())
+    except (OSError, ValueError, AttributeError):  # a stream with no file behind it (a test's stdin)
+        return None
+    return st.st_dev, st.st_ino
+
+
+def read_input(inp: Input, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Record]:
+    """Every record of INPUT, in order: its data, or the CaseError that reading it gave."""
+    if inp.entries is not None:
+        for i, f in enumerate(inp.entries, 1):
+            try:
+                data: object = read_data(f, limit=max_record_bytes, fifo=False)
+            except CaseError as exc:
+                data = exc
+            yield Record(i, str(f), f.stem, data)
+        return
+    for n, raw in _lines(inp, max_record_bytes):
+        source = inp.source(n)
+        if raw is None:
+            data = CaseError(f"is longer than {show_bytes(max_record_bytes)}, the cap on one record "
+                             "(--max-record-bytes)", file=inp.name, line=n)
+        elif not raw.strip():
+            continue
+        else:
+            try:
+                data = load_text(decode(raw, inp.name, n), inp.name, line=n)
+            except CaseError as exc:
+                data = exc
+        yield Record(n, source, str(n), data)
+
+
+def _lines(inp: Input, limit: int) -> Iterator[tuple[int, Optional[bytes]]]:
+    """(line number, bytes) per line, or (line number, None) for a line over ``limit`` bytes: such a line is
+    skipped in pieces, never held whole."""
+    handle = inp.handle
+    n = 0
+    try:
+        while True:
+            raw = handle.readline(limit + 1)
+            if not raw:
+                return
+            n += 1
+            content = raw[:-1] if raw.endswith(b"\n") else raw
+            if len(content) <= limit:
+                yield n, content
+                continue
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(1 << 16)
+            yield n, None
+    except OSError as exc:
+        raise LaroError(f"cannot be read after line {n} ({exc.strerror or exc})", file=inp.name) from None
+
+
+def count_records(path: Union[str, Path]) -> Optional[int]:
+    """How many records INPUT holds (for a progress bar), without parsing them; None for a pipe, which can be read
+    only once."""
+    path = Path(path)
+    if str(path) == STDIN or not (path.is_dir() or path.is_file()):
+        return None
     if path.is_dir():
         return sum(1 for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES)
     with path.open("rb") as handle:
         return sum(1 for raw in handle if raw.strip())
 
 
-def read_input(path: Path) -> Iterator[tuple[str, object]]:
-    """(source, data or CaseError) per record, in input order."""
-    if path.is_dir():
-        for f in sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES):
-            try:
-                yield str(f), read_data(f)
-            except CaseError as exc:
-                yield str(f), exc
-        return
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise CaseError(f"cannot be read ({exc.strerror})", file=str(path)) from None
-    with handle:
-        for n, raw in enumerate(handle, 1):
-            source = f"{path}:{n}"
-            if not raw.strip():
-                continue
-            try:
-                yield source, json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                yield source, CaseError("is not UTF-8 text", file=str(path), line=n)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                yield source, CaseError(f"is not valid JSON: {getattr(exc, 'msg', 'nested too deeply')}",
-                                        file=str(path), line=n)
+# -- output -----------------------------------------------------------------------------------------------------
+class Sink:
+    """Where the records go, and the records earlier runs left there to reuse (``previous``: source -> key ->
+    the record's line)."""
 
+    def __init__(self, name: str, stream: IO[str], partial: Optional[Path] = None, target: Optional[Path] = None):
+        self.name, self.stream, self.partial, self.target = name, stream, partial, target
+        self.previous: dict[str, dict[str, str]] = {}
+        self.written = 0
 
-def decide_records(kb, items: list[tuple[str, object]], explain: bool = False) -> list[dict]:
-    """Output records for (source, data) items, in order: every valid case decided set-at-a-time, in one call."""
-    out: list = []
-    valid: list = []  # (position in out, case, source)
-    for source, data in items:
-        rid = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), (str, int)) else None
+    def write(self, line: str, source: str) -> None:
         try:
-            if isinstance(data, LaroError):
-                raise data
-            case = kb.parse_case(data, file=source, record=str(rid) if rid is not None else None,
-                                 default_id=Path(source).stem if ":" not in source else source.rsplit(":", 1)[-1])
-            valid.append((len(out), case, source))
-            out.append(None)
+            self.stream.write(line + "\n")
+        except OSError as exc:
+            raise self._failed(exc) from None
+        self.written += 1
+        self.previous.pop(source, None)  # written again, reused or not
+
+    def keep_previous(self) -> None:
+        """After an interruption: add the earlier run's records that this run had not reached yet, so that the
+        next --resume can still reuse them (the records are keyed by source, so their order does not matter)."""
+        with contextlib.suppress(OSError):
+            for line in (line for by_key in self.previous.values() for line in by_key.values()):
+                self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def chunk_written(self) -> None:
+        """A stream's reader gets each chunk as it is decided, not when a buffer happens to fill."""
+        if self.partial is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                raise self._failed(exc) from None
+
+    def commit(self) -> None:
+        """Make the output whole: flush it, and rename OUTPUT.partial to OUTPUT."""
+        try:
+            self.stream.flush()
+            if self.partial is None:
+                return
+            os.fsync(self.stream.fileno())
+            os.replace(self.partial, self.target)
+        except OSError as exc:
+            raise self._failed(exc) from None
+        _sync_directory(self.target.parent)
+
+    def _failed(self, exc: OSError) -> LaroError:
+        if self.stream is sys.stdout:
+            _silence_stdout()
+        if self.partial is None:
+            return LaroError(f"cannot be written ({exc.strerror or exc})", file=self.name)
+        return LaroError(f"cannot be written ({exc.strerror or exc}); the {self.written} records written are kept "
+                         "for --resume", file=str(self.partial))
+
+
+@contextlib.contextmanager
+def open_output(name: Union[str, Path], inp: Input, resume: bool) -> Iterator[Sink]:
+    """The Sink for OUTPUT, or a refusal (LaroError) that leaves nothing behind: OUTPUT is the input, its directory
+    is missing, it is a directory, or another run is writing it."""
+    name = str(name)
+    stream_target = _stream_target(name)
+    if stream_target is not None:
+        if resume:
+            raise LaroError("cannot resume: it is not a file, so no earlier run's records are kept there", file=name)
+        if name == STDIN:
+            yield Sink("standard output", sys.stdout)
+            return
+        try:
+            handle = open(stream_target, "w", encoding="ascii")
+        except OSError as exc:
+            raise LaroError(f"cannot be written ({exc.strerror or exc})", file=name) from None
+        try:
+            yield Sink(name, handle)
+        finally:
+            with contextlib.suppress(OSError):
+                handle.close()  # after a failed write, closing fails again: the error is already told
+        return
+    target = Path(os.path.realpath(name)) if os.path.islink(name) else Path(name)  # write through a symlink
+    partial = target.with_name(target.name + ".partial")
+    _refuse_unwritable(name, target, partial, inp)
+    fd, created = _locked_partial(partial)
+    sink = Sink(name, os.fdopen(fd, "w", encoding="ascii", newline="\n"), partial, target)
+    try:
+        if resume:
+            sink.previous = _previous(target, partial)
+        sink.stream.truncate(0)  # only now: the earlier run's records are read
+        yield sink
+    except BaseException:
+        if created and not sink.written:
+            partial.unlink(missing_ok=True)  # a refusal, or a run that wrote nothing, leaves no OUTPUT.partial
+        else:
+            sink.keep_previous()
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            sink.stream.close()  # and the lock with it
+
+
+def _stream_target(name: str) -> Optional[str]:
+    """The path to write as a stream ('-' is standard output), or None for a file to write atomically."""
+    if name == STDIN:
+        return name
+    try:
+        st = os.stat(name)
+    except OSError:
+        return None
+    return name if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)) else None
+
+
+def _refuse_unwritable(name: str, target: Path, partial: Path, inp: Input) -> None:
+    if target.is_dir():
+        raise LaroError("is a directory; OUTPUT names the JSON Lines file to write", file=name)
+    if not target.parent.is_dir():
+        raise LaroError(f"cannot be written: there is no directory {target.parent}", file=name)
+    for path, what in ((target, ""), (partial, f" (as {partial.name})")):
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            if inp.identity == (st.st_dev, st.st_ino):
+                raise LaroError(f"is the INPUT file{what}: writing it would destroy the input as it is read; "
+                                "write another file", file=name)
+    if inp.entries is not None and target.suffix.lower() in CASE_SUFFIXES:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(target.parent, inp.name):
+                raise LaroError("is inside the INPUT directory, where the next run would read it as a case; write "
+                                "it elsewhere or name it .jsonl", file=name)
+
+
+def _locked_partial(partial: Path) -> tuple[int, bool]:
+    """OUTPUT.partial opened and locked (flock) for this run, and whether this run created it. A second run is
+    refused while the first holds the lock. A partial file renamed to OUTPUT by a run that ended while this one
+    waited for it is not the partial file any more: this one then opens the new one."""
+    for _ in range(100):
+        created = True
+        try:
+            try:
+                fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+            except FileExistsError:
+                created = False
+                fd = os.open(partial, os.O_RDWR | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            continue  # renamed away between the two opens: try again
+        except OSError as exc:
+            why = "it is a symbolic link" if os.path.islink(partial) else exc.strerror or str(exc)
+            raise LaroError(f"cannot be written ({why})", file=str(partial)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise LaroError("is being written by another laro-kb batch (it holds the lock on this file); wait "
+                            "for that run to end, or write another OUTPUT", file=str(partial)) from None
+        with contextlib.suppress(OSError):
+            if os.path.samestat(os.fstat(fd), os.stat(partial)):
+                return fd, created
+        os.close(fd)
+    raise LaroError("cannot be locked: other runs keep replacing it", file=str(partial))  # pragma: no cover
+
+
+def _silence_stdout() -> None:
+    """Standard output failed (a closed pipe): point it at /dev/null, so that the flush at exit does not fail
+    again with a traceback (the Python documentation's advice for SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _sync_directory(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _previous(output: Path, partial: Path) -> dict[str, dict[str, str]]:
+    """Decided records (not errors) of earlier runs, by source and key: the record's line as written, from OUTPUT
+    and OUTPUT.partial. A line that is not a whole record (the last one of an interrupted run) is ignored."""
+    found: dict[str, dict[str, str]] = {}
+    for path in (output, partial):
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise LaroError(f"cannot be read to resume ({exc.strerror or exc})", file=str(path)) from None
+        with handle:
+            for raw in handle:
+                try:
+                    rec = json.loads(raw)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(rec, dict) and rec.get("schema") == SCHEMA and "error" not in rec \
+                        and isinstance(rec.get("source"), str) and isinstance(rec.get("key"), str):
+                    found.setdefault(rec["source"], {})[rec["key"]] = raw.decode("ascii", "replace").rstrip("\r\n")
+    return found
+
+
+# -- deciding ---------------------------------------------------------------------------------------------------
+def kb_fingerprint(kb) -> str:
+    """A hash of the kb's files: a record decided by another kb is not reused."""
+    digest = hashlib.sha256()
+    for path in kb.files:
+        digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def case_key(case, fingerprint: str, explain: bool) -> str:
+    """The resume key of a decided record: a hash of the normalized case (its id and validated values), the kb
+    and whether the record holds an explanation."""
+    text = json.dumps([fingerprint, explain, case.id, case.values], ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _parse(kb, rec: Record):
+    rid = _id_of(rec.data)
+    return kb.parse_case(rec.data, file=rec.source, record=rid, default_id=rec.default_id)
+
+
+def chunk_size(kb) -> int:
+    """Records read, decided and written together: many for the SQL engine, which decides a chunk set-at-a-time."""
+    return SQL_CHUNK if kb.engine_name == "sql" else CHUNK
+
+
+def decide_records(kb, records: list[Record], explain: bool = False, fingerprint: str = "") -> Iterator[dict]:
+    """Output records for input records, in order: every valid case of the list decided at once (set-at-a-time,
+    :meth:`~laro_kb.knowledgebase.KnowledgeBase.decide_many`), then yielded one by one."""
+    parsed: list = []  # per record: its Case, or the error record that replaces it
+    for rec in records:
+        rid = _id_of(rec.data)
+        try:
+            if isinstance(rec.data, LaroError):
+                rid = rec.data.record
+                raise rec.data
+            parsed.append(_parse(kb, rec))
         except LaroError as exc:
-            out.append({"schema": SCHEMA, "id": str(rid) if rid is not None else None, "source": source,
-                        "error": exc.message, "field": exc.field, "suggestion": exc.suggestion})
-    decisions = kb.decide_many([case for _, case, _ in valid])
-    for (position, _, source), d in zip(valid, decisions):
-        out[position] = record(kb, d, source, explain)
-    return out
+            parsed.append({"schema": SCHEMA, "id": rid, "source": rec.source,
+                           "error": exc.message, "field": exc.field, "suggestion": exc.suggestion})
+    decisions = iter(kb.decide_many([c for c in parsed if not isinstance(c, dict)]))
+    for rec, case in zip(records, parsed):
+        if isinstance(case, dict):
+            yield case
+        else:
+            yield record(kb, next(decisions), rec.source, explain, case_key(case, fingerprint, explain))
 
 
-def record(kb, d, source: str, explain: bool) -> dict:
-    rec = {"schema": SCHEMA, "id": d.case.id, "source": source, "decision": d.outcome,
+def record(kb, d, source: str, explain: bool, key: str) -> dict:
+    rec = {"schema": SCHEMA, "id": d.case.id, "source": source, "key": key, "decision": d.outcome,
            "approved": [p.id for p in d.approved], "pathways": {p.id: p.verdict for p in d.pathways},
            "needs": {p.id: list(p.needs) for p in d.pending}, "authorization_months": d.authorization_months}
     if explain:
@@ -130,53 +447,90 @@ def _init_worker(kb_dir: Optional[str], engine: str) -> None:
 
 
 def _work(args) -> list[dict]:
-    items, explain = args
-    return decide_records(_WORKER_KB, items, explain)
+    records, explain, fingerprint = args
+    return list(decide_records(_WORKER_KB, records, explain, fingerprint))
 
 
-def run(kb, input_path: Path, output: Path, *, explain: bool = False, resume: bool = False, jobs: int = 1,
-        kb_dir: Optional[str] = None, progress=None) -> Summary:
+def run(kb, input_path: Union[str, Path], output: Union[str, Path], *, explain: bool = False, resume: bool = False,
+        jobs: int = 1, kb_dir: Optional[str] = None, progress=None,
+        max_record_bytes: int = MAX_RECORD_BYTES) -> Summary:
     """Decide every record of ``input_path`` into ``output`` (JSON Lines); returns the counts.
 
-    Records are written to OUTPUT.partial as they are decided, in input order, and the file is renamed to OUTPUT
-    when all are written. The input is read as a stream, a chunk of records at a time (:func:`chunk_size`), and at most
-    ``2 * jobs`` chunks
-    are in flight, so memory does not grow with the size of the input."""
-    partial = output.with_name(output.name + ".partial")
-    previous = _previous(output, partial) if resume else {}
+    INPUT and OUTPUT are checked before anything is decided or written (a LaroError refuses them). Records are
+    written in input order as they are decided. The input is read as a stream, a chunk (:func:`chunk_size`) at a time, and at
+    most ``2 * jobs`` chunks are in flight, so memory does not grow with the size of the input."""
+    inp = open_input(input_path)
+    try:
+        with open_output(output, inp, resume) as sink:
+            summary = _run(kb, inp, sink, explain, jobs, kb_dir, progress, max_record_bytes)
+            sink.commit()
+    finally:
+        inp.close()
+    return summary
+
+
+def _run(kb, inp: Input, sink: Sink, explain: bool, jobs: int, kb_dir, progress, max_record_bytes: int) -> Summary:
     summary = Summary()
-    chunks = _chunks(read_input(Path(input_path)), chunk_size(kb))
+    fingerprint = kb_fingerprint(kb)
+    ids: dict[str, int] = {}
+    chunks = (_plan(kb, inp, items, ids, sink.previous, fingerprint, explain)
+              for items in _chunks(read_input(inp, max_record_bytes), chunk_size(kb)))
     first = next(chunks, [])
-    second = next(chunks, None)
     pool = None
-    if jobs > 1 and second is not None:  # one chunk is decided here: starting workers would cost more
+    if jobs > 1 and len(first) == chunk_size(kb):  # less than a chunk is decided here: workers would cost more
         import multiprocessing
         pool = multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir, kb.engine_name))
     try:
-        with partial.open("w", encoding="utf-8") as out:
-            everything = itertools.chain([first], [second] if second is not None else [], chunks)
-            for items, fresh in _decided(kb, everything, previous, pool, jobs, explain):
-                for item in items:
-                    summary.total += 1
-                    if _reusable(item, previous):
-                        rec = previous[_id_of(item[1])]
-                        summary.resumed += 1
-                    else:
-                        rec = next(fresh)
-                        if progress is not None:
-                            progress(1)
-                    if "error" in rec:
-                        summary.errors += 1
-                    else:
-                        summary.decided[rec["decision"]] += 1
-                    out.write(json.dumps(rec) + "\n")  # ASCII: no U+2028 line separators inside a line
-            out.flush()
-            os.fsync(out.fileno())
+        for planned, fresh in _decided(kb, itertools.chain([first], chunks), pool, jobs, explain, fingerprint):
+            for item, reused in planned:
+                summary.total += 1
+                if reused is not None:
+                    line = reused
+                    decided = json.loads(line)
+                    summary.resumed += 1
+                else:
+                    decided = next(fresh)
+                    line = json.dumps(decided)  # ASCII: no U+2028 line separators inside a line
+                    if progress is not None:
+                        progress(1)
+                if "error" in decided:
+                    summary.errors += 1
+                else:
+                    summary.decided[decided["decision"]] += 1
+                sink.write(line, item.source)
+            sink.chunk_written()
     finally:
         if pool is not None:
             pool.terminate()
-    os.replace(partial, output)
     return summary
+
+
+def _plan(kb, inp: Input, items: list[Record], ids: dict[str, int], previous: dict, fingerprint: str,
+          explain: bool) -> list[tuple[Record, Optional[str]]]:
+    """Each record with the line to reuse from an earlier run (or None: decide it). A record whose id an earlier
+    record of this input has becomes an error naming both."""
+    out = []
+    for rec in items:
+        rid = _id_of(rec.data)
+        if rid is None and isinstance(rec.data, dict) and "id" not in rec.data:
+            rid = rec.default_id
+        if rid is not None and ids.setdefault(rid, rec.position) != rec.position:
+            rec = rec._replace(data=CaseError(f"repeats the id of the record at {inp.source(ids[rid])}; each record "
+                                              "of one input needs its own id", record=rid, field="id"))
+        out.append((rec, _reusable(kb, rec, previous, fingerprint, explain)))
+    return out
+
+
+def _reusable(kb, rec: Record, previous: dict, fingerprint: str, explain: bool) -> Optional[str]:
+    """The earlier run's line for this record if its input is the same (same source, same key), else None."""
+    old = previous.get(rec.source)
+    if old is None or isinstance(rec.data, LaroError):
+        return None
+    try:
+        case = _parse(kb, rec)
+    except LaroError:
+        return None
+    return old.get(case_key(case, fingerprint, explain))
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:
@@ -190,48 +544,50 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _decided(kb, chunks: Iterator[list], previous: dict, pool, jobs: int, explain: bool):
-    """(chunk, iterator over its decided records) in input order: in this process, or with at most 2 * jobs chunks
-    queued in the workers (Pool.imap would read the whole input ahead of the workers)."""
-    def todo(items: list) -> list:
-        return [item for item in items if not _reusable(item, previous)]
+def _decided(kb, chunks: Iterator[list], pool, jobs: int, explain: bool, fingerprint: str):
+    """(planned chunk, iterator over the records decided for it) in input order: in this process, or with at most
+    2 * jobs chunks queued in the workers (Pool.imap would read the whole input ahead of the workers)."""
+    def todo(planned: list) -> list[Record]:
+        return [rec for rec, reused in planned if reused is None]
 
     if pool is None:
-        for items in chunks:
-            yield items, iter(decide_records(kb, todo(items), explain))
+        for planned in chunks:
+            yield planned, decide_records(kb, todo(planned), explain, fingerprint)
         return
     pending: collections.deque = collections.deque()
-    for items in chunks:
-        pending.append((items, pool.apply_async(_work, ((todo(items), explain),))))
-        if len(pending) >= 2 * jobs:
-            items, result = pending.popleft()
-            yield items, iter(result.get())
+    for planned in chunks:
+        pending.append((planned, pool.apply_async(_work, ((todo(planned), explain, fingerprint),))))
+        while pending and (len(pending) >= 2 * jobs or pending[0][1].ready()):  # write what is done, in order
+            planned, result = pending.popleft()
+            yield planned, iter(result.get())
     while pending:
-        items, result = pending.popleft()
-        yield items, iter(result.get())
+        planned, result = pending.popleft()
+        yield planned, iter(result.get())
 
 
 def _id_of(data) -> Optional[str]:
-    return str(data["id"]) if isinstance(data, dict) and isinstance(data.get("id"), (str, int)) else None
+    ok = isinstance(data, dict) and isinstance(data.get("id"), (str, int)) and not isinstance(data.get("id"), bool)
+    return str(data["id"]) if ok else None  # the readers turn a number too long for str() into an Unreadable
 
 
-def _reusable(item, previous: dict) -> bool:
-    rid = _id_of(item[1])
-    return rid is not None and rid in previous
+def interrupted(output: Union[str, Path]) -> str:
+    """What an interrupted run leaves, for its message."""
+    if _stream_target(str(output)) is not None:
+        return "the records written so far stay where they were written"
+    target = Path(os.path.realpath(output))
+    partial = target.with_name(target.name + ".partial")
+    if partial.exists():
+        return f"the records decided so far are in {partial}; run again with --resume to go on"
+    return "nothing was written"
 
 
-def _previous(output: Path, partial: Path) -> dict:
-    """Decided records (not errors) of a previous run, by id: from OUTPUT, else from an interrupted OUTPUT.partial."""
-    found: dict = {}
-    for path in (partial, output):
-        if not path.exists():
-            continue
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # the last line of an interrupted run may be cut
-                if isinstance(rec, dict) and rec.get("id") is not None and "error" not in rec:
-                    found[str(rec["id"])] = rec
-    return found
+@contextlib.contextmanager
+def progress_bar(input_path: Union[str, Path]):
+    """An update function for a progress bar on standard error when it is a terminal (else None)."""
+    total = count_records(input_path) if sys.stderr.isatty() else None
+    if total is None:
+        yield None
+        return
+    import click
+    with click.progressbar(length=total, label="deciding", file=sys.stderr) as bar:
+        yield bar.update

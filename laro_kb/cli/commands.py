@@ -220,33 +220,37 @@ def witness_tests_yaml(kb, pathway, w, misses) -> str:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="JSON Lines output file.")
+@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(allow_dash=True),
+              help="JSON Lines output file ('-' for standard output; a symlink is written through).")
 @click.option("--explain", is_flag=True, help="Add each decision's explanation (docs/explanations.md) to its record.")
-@click.option("--resume", is_flag=True, help="Reuse the records of ids already decided in OUTPUT (or OUTPUT.partial).")
+@click.option("--resume", is_flag=True, help="Reuse the decided records of an interrupted or earlier run whose "
+                                             "input is the same (docs/batch.md).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
+@click.option("--max-record-bytes", type=click.IntRange(1), default=None,
+              help="Largest record (a line, or a case file of a directory) to read; a larger one is an error "
+                   "record. Default 1 MiB.")
 @KB_OPTION
 @ENGINE_OPTION
-def batch(input_path, output, explain, resume, jobs, kb_dir, engine):
-    """Decide a JSON Lines file or a directory of case files into JSON Lines, one record per input, in order.
+def batch(input_path, output, explain, resume, jobs, max_record_bytes, kb_dir, engine):
+    """Decide a JSON Lines file ('-' for standard input) or a directory of case files into JSON Lines, one record
+    per input, in order.
 
-    Exit status 0 when every record was decided, 1 when some were errors.
+    Exit status 0 when every record was decided, 1 when some were errors, 2 when INPUT or OUTPUT cannot be used.
     Example: laro-kb batch requests.jsonl -o decisions.jsonl --jobs 2
     """
     import os
-    from pathlib import Path
 
     from . import batch as batch_module
     kb = load(kb_dir, engine)
-    jobs = jobs or os.cpu_count() or 1
-    total = batch_module.count_records(Path(input_path))
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="deciding", file=sys.stderr) as bar:
-            summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume,
-                                       jobs=jobs, kb_dir=kb_dir, progress=bar.update)
-    else:
-        summary = batch_module.run(kb, Path(input_path), Path(output), explain=explain, resume=resume, jobs=jobs,
-                                   kb_dir=kb_dir)
+    try:
+        with batch_module.progress_bar(input_path) as progress:
+            summary = batch_module.run(kb, input_path, output, explain=explain, resume=resume,
+                                       jobs=jobs or os.cpu_count() or 1, kb_dir=kb_dir, progress=progress,
+                                       max_record_bytes=max_record_bytes or batch_module.MAX_RECORD_BYTES)
+    except KeyboardInterrupt:
+        click.echo(f"laro-kb: interrupted: {batch_module.interrupted(output)}", err=True)
+        sys.exit(130)
     click.echo(summary.line(), err=True)
     sys.exit(1 if summary.errors else 0)
 

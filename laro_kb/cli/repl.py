@@ -3,6 +3,10 @@
 Every change goes through the same validation as a case file (:func:`laro_kb.case.parse.parse_case`), so a value that
 would be refused in a file is refused here, with the same message. History is kept in ~/.laro_kb_history (or
 $LARO_KB_HISTORY) when readline is available, and <Tab> completes commands, field names, terms and pathway ids.
+
+An error in a command (a refused value, a file that cannot be read or written) is one line, and the prompt returns.
+Ctrl-C cancels the line being typed, or the command running. Ctrl-D, quit and exit leave, and ask first when the case
+has changes that were not saved; load asks the same before it replaces them.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..case.model import Case, set_field
-from ..case.parse import resolve_field
+from ..case.parse import resolve_field, resolve_pairs
 from ..errors import LaroError
 from ..knowledge.vocabulary import show_value
 from ..render.decision import decision_text
@@ -34,20 +38,56 @@ class Shell(cmd.Cmd):
             self.use_rawinput = False
         self.kb = kb
         self.case = case or Case("repl", ())
+        self.saved = self.case  # what the case was when last loaded or saved
         self.fields = sorted(kb.vocabulary.fields)
 
     # -- plumbing ------------------------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
 
+    def cmdloop(self, intro=None) -> None:
+        """The command loop, in which Ctrl-C cancels the line (or the command) and the prompt returns."""
+        while True:
+            try:
+                super().cmdloop(intro)
+                return
+            except KeyboardInterrupt:
+                self.say("\n(cancelled; quit or Ctrl-D leaves)")
+                intro = ""
+
     def onecmd(self, line: str) -> bool:
         try:
             return super().onecmd(line)
-        except LaroError as exc:
+        except (LaroError, ValueError) as exc:
             self.say(f"error: {exc}")
-        except ValueError as exc:
-            self.say(f"error: {exc}")
+        except OSError as exc:
+            self.say(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return False
+
+    @property
+    def unsaved(self) -> bool:
+        return (self.case.id, self.case.values) != (self.saved.id, self.saved.values)
+
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question (no is the default); the end of input answers yes, Ctrl-C no."""
+        self.stdout.write(f"{question} [y/N] ")
+        self.stdout.flush()
+        try:
+            answer = input() if self.use_rawinput else self.stdin.readline()
+            end = not self.use_rawinput and answer == ""
+        except EOFError:
+            answer, end = "", True
+        except KeyboardInterrupt:
+            self.say()
+            return False
+        if end or not self.use_rawinput:
+            self.say()  # the answer was not echoed
+        return end or answer.strip().lower() in ("y", "yes")
+
+    def _keep_unsaved(self, doing: str) -> bool:
+        """True when the case has unsaved changes and the reviewer does not want to lose them."""
+        return self.unsaved and not self.confirm(f"Case {self.case.id} has changes that are not saved; {doing} "
+                                                 "anyway?")
 
     def default(self, line: str) -> None:
         from ..case.suggest import nearest
@@ -62,15 +102,19 @@ class Shell(cmd.Cmd):
     def _set_values(self, pairs: list[tuple[str, str]]) -> Case:
         """The case with fields changed, validated exactly as a case file."""
         data = self.case.as_dict()
-        for name, raw in pairs:
-            full = resolve_field(name, self.kb.vocabulary)
+        for full, raw in resolve_pairs(pairs, self.kb.vocabulary):
             set_field(data, full, _parse_value(raw, self.kb.vocabulary.fields[full].type))
         return self.kb.parse_case(data, record=self.case.id)
 
     # -- commands --------------------------------------------------------------------------------------------------
     def do_load(self, arg: str) -> None:
         """load FILE: load a case file (JSON or YAML)."""
-        self.case = self.kb.read_case(arg.strip())
+        if not arg.strip():
+            raise ValueError("load needs a file name, for example: load case.json")
+        case = self.kb.read_case(arg.strip())
+        if self._keep_unsaved("load another"):
+            return
+        self.case = self.saved = case
         self.say(f"loaded case {self.case.id} ({len(self.case.values)} facts)")
 
     def do_show(self, arg: str) -> None:
@@ -142,15 +186,25 @@ class Shell(cmd.Cmd):
 
     def do_save(self, arg: str) -> None:
         """save FILE: write the case as JSON."""
-        Path(arg.strip()).write_text(json.dumps(self.case.as_dict(), indent=2) + "\n", encoding="utf-8")
+        if not arg.strip():
+            raise ValueError("save needs a file name, for example: save case.json")
+        try:
+            Path(arg.strip()).write_text(json.dumps(self.case.as_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise LaroError(f"cannot be written ({exc.strerror or exc}); the case is kept here", file=arg.strip()) \
+                from None
+        self.saved = self.case
         self.say(f"saved {arg.strip()}")
 
     def do_quit(self, arg: str) -> bool:
-        """quit: leave the shell (also exit, or end of input)."""
-        return True
+        """quit: leave the shell (also exit, or Ctrl-D); asks first when the case has unsaved changes."""
+        return not self._keep_unsaved("quit")
 
     do_exit = do_quit
-    do_EOF = do_quit
+
+    def do_EOF(self, arg: str) -> bool:
+        self.say()
+        return self.do_quit(arg)
 
     # -- completion ----------------------------------------------------------------------------------------------
     def _complete_field_value(self, text: str, line: str) -> list[str]:

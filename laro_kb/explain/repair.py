@@ -36,11 +36,20 @@ class Change:
     sets: tuple[tuple[str, object], ...]
     verified: bool
     reason: str = ""
+    fixed: tuple[tuple[str, object], ...] = ()  # documented facts that cannot change and stand in the way
 
-    def describe(self) -> str:
+    def describe(self, show=show_value) -> str:
+        """The change in words; ``show`` writes a case value (a renderer may escape it)."""
+        if self.fixed:
+            return needs_different(self.fixed, show)
         if not self.sets:
             return self.reason or "no change of documentation can make it approvable"
-        return ", ".join(f"{f} were {show_value(v)}" for f, v in self.sets)
+        return ", ".join(f"{f} were {show(v)}" for f, v in self.sets)
+
+
+def needs_different(fixed: tuple[tuple[str, object], ...], show=show_value) -> str:
+    what = ", ".join(f"{f} (documented {show(v)})" for f, v in fixed) or "facts that cannot change"
+    return f"no change of documentation can make it approvable: it would need a different {what}"
 
 
 class Repairer:
@@ -68,9 +77,8 @@ class Repairer:
         if any(not opts for opts in needs):
             fixed = sorted({f for k, opts in zip(self._pending, needs) if not opts for f in self._fields_of(k)
                             if f in values and self.fields.get(f) is not None and self.fields[f].immutable})
-            what = ", ".join(f"{f} (documented {show_value(values[f])})" for f in fixed) or "facts that cannot change"
-            return Change((), False, f"no change of documentation can make it approvable: it would need a different "
-                                     f"{what}")
+            documented = tuple((f, values[f]) for f in fixed)
+            return Change((), False, needs_different(documented), documented)
         tried = 0
         candidates = []
         for combo in itertools.islice(itertools.product(*[opts[:4] for opts in needs]), 4096):

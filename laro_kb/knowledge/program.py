@@ -29,6 +29,7 @@ from ..errors import KBError
 _PARSE_LOCK = threading.Lock()
 
 Value = Union[str, int, float, bool]
+MAX_BODY = 200  # literals in one rule's body (the shipped kb's longest has 5)
 COMPARISONS = {ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<", ast.Eq: "==", ast.NotEq: "!="}
 
 
@@ -115,6 +116,9 @@ def parse_text(text: str, file: str = "<text>") -> list[Statement]:
             tree = ast.parse(text, filename=file)
     except SyntaxError as exc:
         raise KBError(f"not Datalog: {exc.msg}", file=file, line=exc.lineno or 0) from None
+    except (RecursionError, MemoryError):
+        raise KBError(f"not Datalog that can be read: a statement is nested too deeply for the parser (a rule of "
+                      f"thousands of literals?); a rule may have at most {MAX_BODY} literals", file=file) from None
     return [_statement(node, file) for node in tree.body]
 
 
@@ -148,22 +152,36 @@ def _statement(node: ast.stmt, file: str) -> Statement:
 
 
 def _conjuncts(node: ast.expr, file: str, line: int) -> list[Literal]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
-        return _conjuncts(node.left, file, line) + _conjuncts(node.right, file, line)
+    """The literals of a rule body ``a & b & ...``, in order (a loop, not recursion: a body may be long)."""
+    out: list[Literal] = []
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
+            stack += [node.right, node.left]
+            continue
+        out.append(_literal(node, file, line))
+        if len(out) > MAX_BODY:
+            raise KBError(f"a rule may have at most {MAX_BODY} literals; split this one into named parts",
+                          file=file, line=line)
+    return out
+
+
+def _literal(node: ast.expr, file: str, line: int) -> Literal:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
         atom = _atom(node.operand, file, line)
-        return [Atom(atom.pred, atom.args, negated=True)]
+        return Atom(atom.pred, atom.args, negated=True)
     if isinstance(node, ast.Compare):
         if len(node.ops) != 1 or type(node.ops[0]) not in COMPARISONS:
             raise KBError("a comparison must be one of >= > <= < == != between two terms", file=file, line=line)
-        return [Comparison(COMPARISONS[type(node.ops[0])], _term(node.left, file, line),
-                           _term(node.comparators[0], file, line))]
-    return [_atom(node, file, line)]
+        return Comparison(COMPARISONS[type(node.ops[0])], _term(node.left, file, line),
+                          _term(node.comparators[0], file, line))
+    return _atom(node, file, line)
 
 
 def _atom(node: ast.expr, file: str, line: int) -> Atom:
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)) or node.keywords:
-        raise KBError(f"expected a literal such as p(X, 'a'), found {ast.unparse(node)[:60]!r}",
+        raise KBError(f"expected a literal such as p(X, 'a'), found {_snippet(node)!r}",
                       file=file, line=getattr(node, "lineno", line))
     name = node.func.id
     if not name[0].islower():
@@ -183,4 +201,12 @@ def _term(node: ast.expr, file: str, line: int) -> Term:
             and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float)):
         return Const(-node.operand.value)
     raise KBError(f"a term must be a variable or a string/number/boolean constant, found "
-                  f"{ast.unparse(node)[:60]!r}", file=file, line=getattr(node, "lineno", line))
+                  f"{_snippet(node)!r}", file=file, line=getattr(node, "lineno", line))
+
+
+def _snippet(node: ast.expr) -> str:
+    """The start of an expression's source, for a message (a very deep one is not written out)."""
+    try:
+        return ast.unparse(node)[:60]
+    except RecursionError:
+        return "an expression nested too deeply to show"

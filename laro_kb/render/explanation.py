@@ -25,7 +25,8 @@ def short_source(p: PathwayExplanation) -> str:
     return f"{p.id}; {ref.get(s.kind, s.kind)}"
 
 
-def evidence(c: CriterionExplanation) -> str:
+def evidence(c: CriterionExplanation, show=show) -> str:
+    """What documents a criterion's status; ``show`` writes a case value (Markdown escapes it)."""
     facts = ", ".join(f"{e.field} = {show(e.value)}" for e in c.facts)
     comps = f" ({'; '.join(c.comparisons)})" if c.comparisons else ""
     if c.status == "unknown":
@@ -93,7 +94,7 @@ def _proof_lines(node: TraceNode, prefix: str, level: int, remaining: int, cite:
 def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
     title = {"approve": "Approved", "pend": "Pended: more documentation needed", "deny": "Denied"}[e.outcome]
     out = ["# Larotrectinib (Vitrakvi) coverage determination", "",
-           f"- **Case:** {e.case.id}", f"- **Decision:** {title}",
+           f"- **Case:** {markdown_escape(e.case.id)}", f"- **Decision:** {title}",
            "- **Policy:** Larotrectinib (Vitrakvi®), version 1.0, effective 8/28/2025", ""]
     for p in e.pathways:
         out += [f"## {p.id}: {p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option} ({p.verdict})", "",
@@ -108,9 +109,9 @@ def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
         if p.change is not None:
             if p.change.sets:
                 out.append("**What would change the outcome:** documentation showing "
-                           + "; ".join(f"`{f}` = {show(v)}" for f, v in p.change.sets) + ".")
+                           + "; ".join(f"`{f}` = {_md_value(v)}" for f, v in p.change.sets) + ".")
             else:
-                out.append(f"**What would change the outcome:** {p.change.describe()}.")
+                out.append(f"**What would change the outcome:** {p.change.describe(_md_value)}.")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -121,7 +122,7 @@ def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
     name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "") + c.label
     if c.text and level == 0:
         name += f" (\"{c.text}\")"
-    rows = [f"| {_md(name)} | {status} | {_md(evidence(c))} |"]
+    rows = [f"| {_md(name)} | {status} | {_md(evidence(c, _md_value))} |"]
     if depth >= 3:
         for part in c.parts:
             rows += _md_rows(part, depth, level + 1)
@@ -129,7 +130,48 @@ def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: a pipe would end the cell, and a line break the row. What markdown_escape escaped already
+    (a backslash and the character after it) is kept as it is."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        out.append("\\|" if ch == "|" else " " if ch == "\n" else ch)
+        i += 1
+    return "".join(out)
+
+
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}  # no raw HTML, no autolink: as text in Markdown and HTML
+_MD_ESCAPED = set("\\`*[]|~$")  # code spans, emphasis, links and images, table cells, strikethrough, math
+
+
+def markdown_escape(text: str) -> str:
+    """A case-supplied string as literal text in Markdown (CommonMark and GitHub's), and so in the HTML made from it.
+
+    Characters that could open markup are backslash-escaped, and &, < and > become entities. An underscore inside a
+    word (single_agent) is left alone, since CommonMark never reads it as emphasis. Line breaks become spaces."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch in "\r\n":
+            out.append(" ")
+        elif ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_ESCAPED or (ch == "_" and not (0 < i < len(text) - 1 and text[i - 1].isalnum()
+                                                     and text[i + 1].isalnum())):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _md_value(value) -> str:
+    """A case value in Markdown: each term escaped, inside the renderer's own brackets for a list."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(markdown_escape(show(v)) for v in value) + "]"
+    return markdown_escape(show(value))
 
 
 # -- json ----------------------------------------------------------------------------------------------------

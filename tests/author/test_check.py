@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from laro_kb.author.check import run_check
 from laro_kb.cli import main
 
-from ..conftest import KB_DIR
+from ..conftest import EXAMPLES, KB_DIR
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,20 @@ def test_a_python_import_is_refused_before_anything_runs(tmp_path):
     f = next(f for f in r.findings if f.code == "not-datalog")
     assert f.severity == "error" and f.file.endswith("nsclc.dl") and "import statement" in f.message
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("literals", [1200, 5000])
+def test_a_rule_of_thousands_of_literals_is_an_error_finding_and_exit_1_not_a_traceback(tmp_path, literals):
+    body = " & ".join(f"val(C, 'f{i}', X{i})" for i in range(literals))
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    (copy / "pathways" / "big.dl").write_text(f"big(C) <= case(C) & {body}\n")
+    result = CliRunner().invoke(main, ["check", "--kb", str(copy)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.splitlines()[1].startswith("error: big.dl") and "(not-datalog)" in result.output
+    assert "split a longer rule" in result.output and result.output.splitlines()[-1].startswith("1 errors")
+    decide = CliRunner().invoke(main, ["decide", "--kb", str(copy), str(EXAMPLES / "renewal.json")])
+    assert decide.exit_code == 2 and decide.output.startswith(f"laro-kb: error: {copy / 'pathways' / 'big.dl'}")
 
 
 def test_an_unknown_term_and_an_unsafe_negation_are_found(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from laro_kb.cli.repl import Shell
 
@@ -54,3 +55,83 @@ def test_completion_of_commands_fields_values_and_pathways(kb):
     assert "biomarker.ntrk_fusion" in shell.complete_set("biomarker.n", "set biomarker.n", 4, 15)
     assert shell.complete_set("pos", "set ntrk_fusion pos", 16, 19) == ["positive"]
     assert shell.complete_whynot("nsclc.3", "whynot nsclc.3", 7, 14) == ["nsclc.3a", "nsclc.3b"]
+
+
+# -- errors keep the prompt; Ctrl-C cancels; quit asks before unsaved changes are lost ----------------------------
+def test_a_save_or_load_to_a_bad_path_is_an_error_and_the_prompt_returns(kb, tmp_path):
+    (tmp_path / "a-directory").mkdir()
+    script = (f"set age 58\nsave {tmp_path}/missing/case.json\nsave {tmp_path}/a-directory\nsave\n"
+              f"load {tmp_path}/missing.json\nload {tmp_path}/a-directory\nload /dev/zero\nshow\n"
+              f"save {tmp_path}/case.json\nquit\n")
+    out = session(kb, script)
+    assert out.count("error: ") == 6
+    assert f"error: {tmp_path}/missing/case.json: cannot be written (No such file or directory); the case is kept " \
+           "here" in out
+    assert "error: save needs a file name" in out and "is not a regular file but a character device" in out
+    assert "patient.age = 58" in out and f"saved {tmp_path}/case.json" in out
+    assert kb.read_case(tmp_path / "case.json").get("patient.age") == 58
+    assert "not saved" not in out  # saved before quit: nothing to ask
+
+
+def test_quit_and_end_of_input_ask_before_unsaved_changes_are_lost(kb, tmp_path):
+    out = session(kb, f"set age 58\nquit\nn\nshow\nexit\nno\nsave {tmp_path}/c.json\nset ecog 1\nquit\ny\nshow\n")
+    assert out.count("Case repl has changes that are not saved; quit anyway? [y/N]") == 3
+    assert out.count("patient.age = 58") == 1 and "performance.ecog" not in out  # the last show never ran
+    out = session(kb, "set age 58\n")  # the end of a script: asked, and the end of input answers
+    assert out.endswith("quit anyway? [y/N] \n")
+
+
+def test_load_asks_before_it_replaces_unsaved_changes(kb):
+    path = EXAMPLES / "renewal.json"
+    out = session(kb, f"set age 58\nload {path}\nn\nshow\nload {path}\ny\nshow\nquit\n")
+    assert "load another anyway? [y/N]" in out
+    assert out.index("patient.age = 58") < out.index("loaded case example-renewal")
+
+
+def test_a_field_given_twice_in_one_command_is_refused(kb):
+    out = session(kb, "set age 5 patient.age 6\nshow\nquit\n")
+    assert "error: field 'patient.age': is given twice: as 'age' and as 'patient.age'; give it once" in out
+    assert "(no facts documented)" in out
+
+
+def test_ctrl_c_at_the_prompt_cancels_the_line_and_keeps_the_case(tmp_path):
+    """A real process reading a real pipe: SIGINT at the prompt, then quit asks, then a save and quit."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from ..conftest import ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LARO_KB_HISTORY=str(tmp_path / "history"))
+    proc = subprocess.Popen([sys.executable, "-m", "laro_kb", "repl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    seen: list[bytes] = []
+    threading.Thread(target=lambda: seen.extend(iter(lambda: os.read(proc.stdout.fileno(), 4096), b"")),
+                     daemon=True).start()
+
+    def send_and_wait(line: str, text: str) -> None:
+        if line:
+            proc.stdin.write(line.encode() + b"\n")
+            proc.stdin.flush()
+        deadline = time.monotonic() + 30
+        while text not in b"".join(seen).decode() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert text in b"".join(seen).decode(), b"".join(seen).decode()
+        seen[:] = [b"".join(seen).decode().split(text, 1)[1].encode()]
+
+    send_and_wait("", "laro-kb> ")
+    send_and_wait("set age 58", "ok\nlaro-kb> ")
+    proc.send_signal(signal.SIGINT)  # at the prompt, waiting for a line
+    send_and_wait("", "(cancelled; quit or Ctrl-D leaves)\nlaro-kb> ")
+    send_and_wait("show", "patient.age = 58")
+    send_and_wait("quit", "quit anyway? [y/N] ")
+    send_and_wait("n", "laro-kb> ")
+    send_and_wait(f"save {tmp_path}/missing/case.json", "cannot be written")
+    send_and_wait(f"save {tmp_path}/case.json", "laro-kb> ")
+    proc.stdin.write(b"quit\n")
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0 and b"Traceback" not in proc.stderr.read()
+    assert json.loads((tmp_path / "case.json").read_text())["patient"] == {"age": 58}

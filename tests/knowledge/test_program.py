@@ -49,3 +49,20 @@ def test_a_refused_file_runs_nothing(tmp_path):
     with pytest.raises(KBError):
         parse_text(f"+ p('a')\n__import__('pathlib').Path({str(marker)!r}).touch()\n")
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("literals, message", [
+    (1200, "a rule may have at most 200 literals"),  # parses, but is refused before any engine meets it
+    (5000, "nested too deeply for the parser"),  # Python's own parser gives up: that too is a KBError
+])
+def test_a_rule_of_thousands_of_literals_is_a_kb_error_not_a_recursion_error(literals, message):
+    body = " & ".join(f"val(C, 'f{i}', X{i})" for i in range(literals))
+    with pytest.raises(KBError, match=message) as info:
+        parse_text(f"+ p('a')\nbig(C) <= case(C) & {body}\n", "big.dl")
+    assert info.value.file == "big.dl"
+
+
+def test_a_rule_of_the_longest_allowed_body_is_read_in_order():
+    body = " & ".join(f"val(C, 'f{i}', X{i})" for i in range(199))
+    (rule,) = parse_text(f"big(C) <= case(C) & {body}\n")
+    assert len(rule.body) == 200 and rule.body[-1] == Atom("val", (Var("C"), Const("f198"), Var("X198")))

@@ -6,10 +6,13 @@ Regenerate after a deliberate change with: python -m pytest --regen-golden (then
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from laro_kb.render.explanation import RENDERERS, explanation_dict
+from laro_kb.render.explanation import RENDERERS, explanation_dict, markdown_escape
 
 from ..conftest import EXAMPLES
 
@@ -46,3 +49,49 @@ def test_the_json_is_versioned_and_carries_the_trace_at_depth_4(kb):
     age = next(c for c in d["pathways"][0]["criteria"] if c["criterion"] == "age.at_least_18")
     assert age["comparisons"] == ["58 >= 18"] and age["trace"]["rule"].startswith("logic.dl:")
     json.dumps(d)
+
+
+# -- case-supplied strings are text in Markdown, and in the HTML a reader's tool makes of it ----------------------
+HOSTILE_IDS = ["<script>alert(1)</script>", "[click here](https://evil.example/login)",
+               "![x](https://evil.example/pixel.png)", "*bold* _em_ ~~gone~~ `code` $x$", "<https://evil.example>",
+               "&lt;b&gt; &amp; &#60;i&#62;", "back\\slash \\*not emphasis\\*", "a | b | c", "__init__ snake_case"]
+
+
+def rendered(markdown: str) -> tuple[list[str], str]:
+    """The tags and the text of the HTML that markdown-it (CommonMark, tables, strikethrough) makes of Markdown."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tags, self.text = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    parser = Collect()
+    parser.feed(MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown))
+    return parser.tags, "".join(parser.text)
+
+
+@pytest.mark.parametrize("case_id", HOSTILE_IDS)
+def test_a_hostile_case_id_is_text_in_the_markdown_letter_and_its_html(kb, case_id):
+    case = kb.read_case(EXAMPLES / "nsclc-missing-ntrk.json")
+    plain = RENDERERS["markdown"](kb.explain(replace(case, id="plain")), 3)
+    hostile = RENDERERS["markdown"](kb.explain(replace(case, id=case_id)), 3)
+    plain_tags, _ = rendered(plain)
+    tags, text = rendered(hostile)
+    assert tags == plain_tags  # no element the letter does not have anyway: no script, link, image, emphasis
+    assert f"Case: {case_id}\n" in text  # and the id reads back exactly as it was given
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
+def test_any_text_escaped_for_markdown_renders_as_exactly_that_text(text):
+    tags, shown = rendered(f"a {markdown_escape(text)} b")
+    assert tags == ["p"] and shown == f"a {text} b\n"
