@@ -247,14 +247,13 @@ def test_a_run_killed_midway_then_resumed_equals_a_fresh_run(kb, tmp_path):
 
 def test_ctrl_c_keeps_the_partial_output_and_exits_without_a_traceback(tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text(lines(40))
+    path.write_text(lines(1000))  # 100 chunks of 10: seconds of work after the first is written, whatever the engine
     out = tmp_path / "out.jsonl"
     proc = laro(path, "-o", out, "--jobs", "1", small_chunks=True)
     partial = out.with_name("out.jsonl.partial")
     deadline = time.monotonic() + 60
-    while not partial.exists() and time.monotonic() < deadline:
+    while (not partial.exists() or not partial.stat().st_size) and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     code, _, err = finish(proc)
     assert code == 130 and "Traceback" not in err and partial.exists() and not out.exists()
