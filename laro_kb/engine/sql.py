@@ -403,34 +403,14 @@ class _Compiler:
                 where.append(self.comparison(lit, binds, rule))
                 continue
             alias = f"t{n}"
-            if lit.negated:
+            if lit.negated:  # its new variables are its own (don't-cares); a later-bound one is refused
                 conds: list[str] = []
-                local: dict[str, str] = {}
-                for i, arg in enumerate(lit.args):
-                    col = f"{alias}.c{i}"
-                    if isinstance(arg, Const):
-                        conds.append(f"{col} = {self.const(arg.value, rule)}")
-                    elif arg.name in binds:
-                        conds.append(f"{col} = {binds[arg.name]}")
-                    elif arg.name in later[n]:
-                        raise KBError(f"in {lit}, {arg.name} is bound only after the negation, which pyDatalog "
-                                      "does not answer; bind it first", file=rule.file, line=rule.line)
-                    elif arg.name in local:
-                        conds.append(f"{col} = {local[arg.name]}")
-                    else:
-                        local[arg.name] = col
+                self._match(alias, lit, rule, binds, {}, conds, later[n])
                 cond = " AND ".join(conds) if conds else "1 = 1"
                 where.append(f"NOT EXISTS (SELECT 1 FROM {table(lit.key)} AS {alias} WHERE {cond})")
-                continue
-            froms.append(f"{table(lit.key)} AS {alias}")
-            for i, arg in enumerate(lit.args):
-                col = f"{alias}.c{i}"
-                if isinstance(arg, Const):
-                    where.append(f"{col} = {self.const(arg.value, rule)}")
-                elif arg.name in binds:
-                    where.append(f"{col} = {binds[arg.name]}")
-                else:
-                    binds[arg.name] = col
+            else:
+                froms.append(f"{table(lit.key)} AS {alias}")
+                self._match(alias, lit, rule, binds, binds, where)
         head = []
         for i, arg in enumerate(rule.head.args):
             if isinstance(arg, Const):
@@ -447,6 +427,24 @@ class _Compiler:
         sql = (f"SELECT {'DISTINCT ' if distinct else ''}{', '.join(h + f' AS c{i}' for i, h in enumerate(head))}"
                f"\nFROM {', '.join(froms)}")
         return sql + (f"\nWHERE {' AND '.join(where)}" if where else "")
+
+    def _match(self, alias: str, lit: Atom, rule: Rule, bound: dict, new: dict, conds: list,
+               later: frozenset = frozenset()) -> None:
+        """Conditions tying the columns of ``lit`` (as ``alias``) to its constants and to the variables in
+        ``bound``; a variable met for the first time is bound to its column in ``new``."""
+        for i, arg in enumerate(lit.args):
+            col = f"{alias}.c{i}"
+            if isinstance(arg, Const):
+                conds.append(f"{col} = {self.const(arg.value, rule)}")
+            elif arg.name in bound:
+                conds.append(f"{col} = {bound[arg.name]}")
+            elif arg.name in new:
+                conds.append(f"{col} = {new[arg.name]}")
+            elif arg.name in later:
+                raise KBError(f"in {lit}, {arg.name} is bound only after the negation, which pyDatalog does not "
+                              "answer; bind it first", file=rule.file, line=rule.line)
+            else:
+                new[arg.name] = col
 
     def const(self, value, rule: Rule) -> str:
         try:

@@ -13,8 +13,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from laro_kb.author.testing.cases import load_tests
 from laro_kb.cli import batch
 
