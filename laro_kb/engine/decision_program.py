@@ -71,7 +71,7 @@ class Compiler:
 
     def __init__(self, engine, statements: list[Statement]):
         self.statements = statements
-        ask = lambda pred, arity: engine.ask(pred, *([None] * arity))  # noqa: E731  every row of pred
+        ask = lambda pred, arity: engine.rows(f"{pred}/{arity}")  # noqa: E731  every row of pred
         self.kind_of: dict = {}
         for x, y in ask("kind_of", 2):
             self.kind_of.setdefault(y, set()).add(x)

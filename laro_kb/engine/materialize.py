@@ -39,8 +39,7 @@ def materialize(engine, statements: list[Statement], clauses: list) -> dict[str,
     static = static_predicates(statements)
     answers = {}
     for key in sorted(static):
-        name, arity = key.rsplit("/", 1)
-        answers[key] = engine.ask(name, *([None] * int(arity)))
+        answers[key] = engine.rows(key)
     engine.retract([c for st, c in zip(statements, clauses) if isinstance(st, Rule) and st.head.key in static])
     facts = [(key.rsplit("/", 1)[0],) + tuple(row) for key, rows in answers.items() for row in rows]
     engine.assert_facts(facts)

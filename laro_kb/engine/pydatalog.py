@@ -89,6 +89,11 @@ class Engine:
             answer = pyEngine.Literal(pred, terms).ask()
             return [] if answer is True or not answer else list(answer)
 
+    def rows(self, key: str) -> list[tuple]:
+        """Every row of the predicate ``key`` (``name/arity``)."""
+        name, arity = key.rsplit("/", 1)
+        return self.ask(name, *([None] * int(arity)))
+
 
 class PyDatalogDecider:
     """Decisions asked of pyDatalog, the reference engine: the report of kb/logic.dl, or of the decision program

@@ -216,8 +216,7 @@ class _Compiler:
     # -- dependency order -----------------------------------------------------------------------------------------
     def components(self) -> list[list[str]]:
         """Strongly connected components of the dynamic predicates, each after those it reads (Tarjan)."""
-        graph = {k: sorted({b.key for r in rules for b in r.body if isinstance(b, Atom) and b.key in self.rules})
-                 for k, rules in self.rules.items()}
+        graph = {k: sorted(reads) for k, reads in self._reads().items()}
         index: dict[str, int] = {}
         low: dict[str, int] = {}
         stack: list[str] = []
@@ -364,11 +363,14 @@ class _Compiler:
         return [(r, b) for rules in self.rules.values() for r in rules for b in r.body
                 if isinstance(b, Atom) and b.key == key]
 
+    def _reads(self) -> dict[str, set[str]]:
+        """For each dynamic predicate, the dynamic predicates its rules read directly."""
+        return {k: {b.key for r in rules for b in r.body if isinstance(b, Atom) and b.key in self.rules}
+                for k, rules in self.rules.items()}
+
     def _closure(self) -> dict[str, set[str]]:
         """For each dynamic predicate, every dynamic predicate it reads, directly or not."""
-        direct = {k: {b.key for r in rules for b in r.body if isinstance(b, Atom) and b.key in self.rules}
-                  for k, rules in self.rules.items()}
-        closure = {k: set(v) for k, v in direct.items()}
+        closure = self._reads()
         changed = True
         while changed:
             changed = False

@@ -136,11 +136,7 @@ class SQLDecider:
 def static_rows(engine, statements: list[Statement]) -> dict[str, list[tuple]]:
     """The rows of the static predicates the SQL program reads, as the pyDatalog engine holds them after
     materialization."""
-    rows = {}
-    for key in static_inputs(statements):
-        name, n = key.rsplit("/", 1)
-        rows[key] = engine.ask(name, *([None] * int(n)))
-    return rows
+    return {key: engine.rows(key) for key in static_inputs(statements)}
 
 
 __all__ = ["SQLEngine", "SQLDecider", "static_rows"]

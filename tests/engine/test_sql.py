@@ -20,7 +20,7 @@ from laro_kb.engine.sql import FACT_TABLES, decode, encode, fact_columns
 from laro_kb.errors import CaseError, KBError
 
 from ..conftest import CASES, EXAMPLES, KB_DIR
-from ..test_properties import KB, valid_cases
+from ..test_properties import valid_cases
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +101,9 @@ def test_every_example_decides_the_same_in_both_engines(kb, reference):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(valid_cases())
-def test_any_valid_case_decides_the_same_in_both_engines(case):
-    assert KB.engine_name == "sql"
-    assert KB.decide(case) == REFERENCE.decide(case)
-
-
-REFERENCE = laro_kb.load(KB_DIR, engine="pydatalog")
+def test_any_valid_case_decides_the_same_in_both_engines(kb, reference, case):
+    assert kb.engine_name == "sql"
+    assert kb.decide(case) == reference.decide(case)
 
 
 def test_values_keep_pythons_equality_through_their_tags():
