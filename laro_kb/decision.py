@@ -96,6 +96,12 @@ class Decision:
         """For a pend: pathway id -> the facts that could make it approvable."""
         return {p.id: p.needs for p in self.pending}
 
+    def summary(self) -> "Summary":
+        """The decision without its criteria: what a batch record carries."""
+        return Summary(self.case, self.outcome,
+                       tuple(sorted(((p.id, p.verdict) for p in self.pathways), key=_verdict_order)),
+                       tuple(sorted((p.id, p.needs) for p in self.pending)), self.authorization_months)
+
     def __repr__(self) -> str:
         if self.outcome == "approve":
             detail = ", ".join(p.id for p in self.approved) + f"; {self.authorization_months} months"
@@ -108,3 +114,24 @@ class Decision:
     def __str__(self) -> str:
         """The text of ``laro-kb decide``, rendered by the KnowledgeBase that decided it."""
         return self.kb.text(self) if self.kb is not None else repr(self)
+
+
+def _verdict_order(item: tuple[str, str]) -> tuple:
+    return (VERDICT_ORDER[item[1]], item[0])
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A decision without the status of each criterion: the outcome, each candidate pathway's verdict, what each
+    pending pathway needs, and the authorization period. It is :meth:`Decision.summary` of the full decision, made
+    without deriving the criteria (``KnowledgeBase.summarize_many``), for batch runs that record no more."""
+
+    case: Case
+    outcome: str
+    verdicts: tuple[tuple[str, str], ...]  # (pathway id, verdict): approved first, then pending, denied; then by id
+    needs: tuple[tuple[str, tuple[str, ...]], ...]  # (pending pathway id, the fields it needs), by id
+    authorization_months: Optional[int] = None
+
+    @property
+    def approved(self) -> tuple[str, ...]:
+        return tuple(p for p, v in self.verdicts if v == "approved")

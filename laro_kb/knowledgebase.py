@@ -17,7 +17,7 @@ from typing import Optional, Union
 from .case.model import Case
 from .case.parse import case_from_keywords, load_case_file, parse_case
 from .case.suggest import nearest
-from .decision import CriterionStatus, Decision, PathwayResult
+from .decision import VERDICT_ORDER, CriterionStatus, Decision, PathwayResult, Summary
 from .engine.materialize import materialize
 from .engine.pydatalog import Engine, PyDatalogDecider
 from .engine.sqlengine import SQLDecider
@@ -34,6 +34,7 @@ from .render.explanation import explanation_text
 
 
 ENGINES = ("sql", "pydatalog")
+SUMMARY_OMITS = frozenset({"status"})  # report rows a Summary does without: each criterion's status
 DEFAULT_ENGINE = "sql"  # the fastest engine that agrees with the reference on every case (tests/engine/test_sql.py)
 
 
@@ -123,16 +124,44 @@ class KnowledgeBase:
     def decide_many(self, cases: list[Case]) -> list[Decision]:
         """Decide many cases set-at-a-time: all their facts in the engine at once (each under its own case id), one
         query for all of them. The same decisions as :meth:`decide` one by one."""
+        return [self._decision(case, rows) for case, rows in self._reports(cases)]
+
+    def summarize_many(self, cases: list[Case]) -> list[Summary]:
+        """:meth:`decide_many` without the status of each criterion, which is then never derived: for each case,
+        the ``Decision.summary()`` of its decision, at a fraction of the cost (what a batch record needs)."""
+        return [self._summary(case, rows) for case, rows in self._reports(cases, SUMMARY_OMITS)]
+
+    def _reports(self, cases: list[Case], omit: frozenset[str] = frozenset()) -> list[tuple[Case, list[tuple]]]:
+        """Each case with its report rows, asked of the deciding engine in one call."""
         with self._lock:
             cids = [f"#case{next(self._ids)}" for _ in cases]
         facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
-        rows = self.decider.report(facts, cids)
+        rows = self.decider.report(facts, cids, omit) if omit else self.decider.report(facts, cids)
         by_case: dict[str, list] = {cid: [] for cid in cids}
         for row in rows:
             mine = by_case.get(row[0])
             if mine is not None:  # a case another thread is deciding at this moment is not ours
                 mine.append(row)
-        return [self._decision(case, by_case[cid]) for case, cid in zip(cases, cids)]
+        return [(case, by_case[cid]) for case, cid in zip(cases, cids)]
+
+    @staticmethod
+    def _summary(case: Case, rows: list[tuple]) -> Summary:
+        outcome, verdicts, months, needs = [], [], [], {}
+        for _, kind, a, b, c in rows:
+            if kind == "verdict":
+                verdicts.append((a, b))
+            elif kind == "gap":
+                needs.setdefault(a, set()).add(c)
+            elif kind == "decision":
+                outcome.append(a)
+            elif kind == "months":
+                months.append(a)
+        if len(outcome) != 1:
+            raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
+        pending = {p for p, v in verdicts if v == "pending"}
+        return Summary(case, outcome[0], tuple(sorted(verdicts, key=lambda pv: (VERDICT_ORDER[pv[1]], pv[0]))),
+                       tuple(sorted((p, tuple(sorted(f))) for p, f in needs.items() if p in pending)),
+                       months[0] if months else None)
 
     def _decision(self, case: Case, rows: list[tuple]) -> Decision:
         """A Decision from the kb's report/5 rows for one case."""

@@ -7,13 +7,15 @@ and from the tracer (an independent evaluator of the same rules).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import laro_kb
 from laro_kb.case.model import set_field
-from laro_kb.cli.batch import Record, decide_records
+from laro_kb.cli.batch import Record, decide_chunk
 from laro_kb.errors import CaseError
 from laro_kb.explain.explanation import explain
 
@@ -68,8 +70,10 @@ def test_a_valid_case_decides_the_same_in_the_long_lived_engine_and_the_tracer(c
     assert d.outcome in ("approve", "pend", "deny")
     assert (d.outcome == "approve") == bool(d.approved) and (d.outcome == "pend") == bool(d.pending)
     assert explain(KB, case, changes=False).outcome == d.outcome
-    (rec,) = decide_records(KB, [Record(1, "hypothesis", "1", case.as_dict())])  # the batch path
+    (done,) = decide_chunk(KB, [Record(1, "hypothesis", "1", case.as_dict())], "hypothesis", {}, False, "")
+    rec = json.loads(done.line)  # the batch path
     assert (rec["decision"], rec["approved"]) == (d.outcome, [p.id for p in d.approved])
+    assert KB.summarize_many([case]) == [d.summary()]
     assert KB.decide_many([case]) == [d]  # set-at-a-time
 
 

@@ -119,28 +119,32 @@ def _identity(handle) -> Optional[tuple[int, int]]:
 
 
 def read_input(inp: Input, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Record]:
-    """Every record of INPUT, in order: its data, or the CaseError that reading it gave."""
+    """Every record of INPUT, in order, as read: a line's bytes, a directory entry's path, or the CaseError that
+    reading it gave (a line over the cap). :func:`load_record` parses it, in the process that decides it."""
     if inp.entries is not None:
         for i, f in enumerate(inp.entries, 1):
-            try:
-                data: object = read_data(f, limit=max_record_bytes, fifo=False)
-            except CaseError as exc:
-                data = exc
-            yield Record(i, str(f), f.stem, data)
+            yield Record(i, str(f), f.stem, f)
         return
     for n, raw in _lines(inp, max_record_bytes):
-        source = inp.source(n)
         if raw is None:
-            data = CaseError(f"is longer than {show_bytes(max_record_bytes)}, the cap on one record "
-                             "(--max-record-bytes)", file=inp.name, line=n)
+            raw = CaseError(f"is longer than {show_bytes(max_record_bytes)}, the cap on one record "
+                            "(--max-record-bytes)", file=inp.name, line=n)
         elif not raw.strip():
             continue
-        else:
-            try:
-                data = load_text(decode(raw, inp.name, n), inp.name, line=n)
-            except CaseError as exc:
-                data = exc
-        yield Record(n, source, str(n), data)
+        yield Record(n, inp.source(n), str(n), raw)
+
+
+def load_record(rec: Record, name: str, max_record_bytes: int = MAX_RECORD_BYTES) -> Record:
+    """The record with its data parsed (JSON or YAML), or the CaseError that parsing it gave."""
+    data = rec.data
+    try:
+        if isinstance(data, Path):
+            data = read_data(data, limit=max_record_bytes, fifo=False)
+        elif isinstance(data, bytes):
+            data = load_text(decode(data, name, rec.position), name, line=rec.position)
+    except CaseError as exc:
+        data = exc
+    return rec._replace(data=data)
 
 
 def _lines(inp: Input, limit: int) -> Iterator[tuple[int, Optional[bytes]]]:
@@ -400,32 +404,63 @@ def chunk_size(kb) -> int:
     return SQL_CHUNK if kb.engine_name == "sql" else CHUNK
 
 
-def decide_records(kb, records: list[Record], explain: bool = False, fingerprint: str = "") -> Iterator[dict]:
-    """Output records for input records, in order: every valid case of the list decided at once (set-at-a-time,
-    :meth:`~laro_kb.knowledgebase.KnowledgeBase.decide_many`), then yielded one by one."""
-    parsed: list = []  # per record: its Case, or the error record that replaces it
+class Done(NamedTuple):
+    """A record decided (or reused, or refused): its output line, and what the main process counts and checks."""
+
+    rid: Optional[str]  # the id it must not share with an earlier record (None: it has none to check)
+    line: str
+    outcome: str  # approve, pend, deny, or error
+    reused: bool = False
+
+
+def decide_chunk(kb, records: list[Record], name: str, previous: dict[str, dict[str, str]], explain: bool,
+                 fingerprint: str, max_record_bytes: int = MAX_RECORD_BYTES) -> list[Done]:
+    """Each record of a chunk parsed, validated and decided, as its output line, in order. The valid cases that
+    ``previous`` (an earlier run's lines, by source and key) does not hold are decided at once, set-at-a-time
+    (:meth:`~laro_kb.knowledgebase.KnowledgeBase.summarize_many`). This is a worker's whole job: the main process
+    only reads lines and writes lines."""
+    todo: list = []  # per record: (rid, its Case and key) to decide, or a finished Done
     for rec in records:
+        rec = load_record(rec, name, max_record_bytes)
         rid = _id_of(rec.data)
+        if rid is None and isinstance(rec.data, dict) and "id" not in rec.data:
+            rid = rec.default_id
         try:
             if isinstance(rec.data, LaroError):
-                rid = rec.data.record
                 raise rec.data
-            parsed.append(_parse(kb, rec))
+            case = _parse(kb, rec)
         except LaroError as exc:
-            parsed.append({"schema": SCHEMA, "id": rid, "source": rec.source,
-                           "error": exc.message, "field": exc.field, "suggestion": exc.suggestion})
-    decisions = iter(kb.decide_many([c for c in parsed if not isinstance(c, dict)]))
-    for rec, case in zip(records, parsed):
-        if isinstance(case, dict):
-            yield case
+            shown = exc.record if isinstance(rec.data, LaroError) else _id_of(rec.data)
+            todo.append(Done(rid, json.dumps(error_record(exc, shown, rec.source)), "error"))
+            continue
+        key = case_key(case, fingerprint, explain)
+        old = previous.get(rec.source, {}).get(key)
+        if old is not None:
+            todo.append(Done(rid, old, json.loads(old)["decision"], reused=True))
         else:
-            yield record(kb, next(decisions), rec.source, explain, case_key(case, fingerprint, explain))
+            todo.append((rid, case, key, rec.source))
+    decisions = iter(kb.summarize_many([item[1] for item in todo if not isinstance(item, Done)]))
+    out = []
+    for item in todo:
+        if not isinstance(item, Done):
+            rid, case, key, source = item
+            d = next(decisions)
+            item = Done(rid, json.dumps(record(kb, d, source, explain, key)), d.outcome)
+        out.append(item)
+    return out
+
+
+def error_record(exc: LaroError, rid: Optional[str], source: str) -> dict:
+    """The record that stands in for an input record that cannot be decided."""
+    return {"schema": SCHEMA, "id": rid, "source": source,
+            "error": exc.message, "field": exc.field, "suggestion": exc.suggestion}
 
 
 def record(kb, d, source: str, explain: bool, key: str) -> dict:
+    """The output record of a decided case (``d``: its :class:`~laro_kb.decision.Summary`)."""
     rec = {"schema": SCHEMA, "id": d.case.id, "source": source, "key": key, "decision": d.outcome,
-           "approved": [p.id for p in d.approved], "pathways": {p.id: p.verdict for p in d.pathways},
-           "needs": {p.id: list(p.needs) for p in d.pending}, "authorization_months": d.authorization_months}
+           "approved": list(d.approved), "pathways": dict(d.verdicts),
+           "needs": {p: list(fields) for p, fields in d.needs}, "authorization_months": d.authorization_months}
     if explain:
         from ..render.explanation import explanation_dict
         rec["explanation"] = explanation_dict(kb.explain(d.case))
@@ -446,9 +481,8 @@ def _init_worker(kb_dir: Optional[str], engine: str) -> None:
     gc.freeze()  # the worker's kb lives as long as the worker
 
 
-def _work(args) -> list[dict]:
-    records, explain, fingerprint = args
-    return list(decide_records(_WORKER_KB, records, explain, fingerprint))
+def _work(args) -> list[Done]:
+    return decide_chunk(_WORKER_KB, *args)
 
 
 def run(kb, input_path: Union[str, Path], output: Union[str, Path], *, explain: bool = False, resume: bool = False,
@@ -457,8 +491,9 @@ def run(kb, input_path: Union[str, Path], output: Union[str, Path], *, explain: 
     """Decide every record of ``input_path`` into ``output`` (JSON Lines); returns the counts.
 
     INPUT and OUTPUT are checked before anything is decided or written (a LaroError refuses them). Records are
-    written in input order as they are decided. The input is read as a stream, a chunk (:func:`chunk_size`) at a time, and at
-    most ``2 * jobs`` chunks are in flight, so memory does not grow with the size of the input."""
+    written in input order as they are decided. The input is read as a stream, a chunk (:func:`chunk_size`) at a
+    time, and at most ``2 * jobs`` chunks are in flight, so memory does not grow with the size of the input. With
+    workers, this process only reads lines, checks ids and writes lines: parsing, deciding and JSON are theirs."""
     inp = open_input(input_path)
     try:
         with open_output(output, inp, resume) as sink:
@@ -473,64 +508,37 @@ def _run(kb, inp: Input, sink: Sink, explain: bool, jobs: int, kb_dir, progress,
     summary = Summary()
     fingerprint = kb_fingerprint(kb)
     ids: dict[str, int] = {}
-    chunks = (_plan(kb, inp, items, ids, sink.previous, fingerprint, explain)
-              for items in _chunks(read_input(inp, max_record_bytes), chunk_size(kb)))
+    chunks = _chunks(read_input(inp, max_record_bytes), chunk_size(kb))
     first = next(chunks, [])
     pool = None
     if jobs > 1 and len(first) == chunk_size(kb):  # less than a chunk is decided here: workers would cost more
         import multiprocessing
         pool = multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir, kb.engine_name))
     try:
-        for planned, fresh in _decided(kb, itertools.chain([first], chunks), pool, jobs, explain, fingerprint):
-            for item, reused in planned:
+        work = ((items, inp.name, {r.source: sink.previous[r.source] for r in items if r.source in sink.previous},
+                 explain, fingerprint, max_record_bytes) for items in itertools.chain([first], chunks))
+        for items, done in _decided(kb, work, pool, jobs):
+            for rec, d in zip(items, done):
                 summary.total += 1
-                if reused is not None:
-                    line = reused
-                    decided = json.loads(line)
+                line, outcome = d.line, d.outcome
+                if d.rid is not None and ids.setdefault(d.rid, rec.position) != rec.position:
+                    exc = CaseError(f"repeats the id of the record at {inp.source(ids[d.rid])}; each record of one "
+                                    "input needs its own id", record=d.rid, field="id")
+                    line, outcome = json.dumps(error_record(exc, d.rid, rec.source)), "error"
+                elif d.reused:
                     summary.resumed += 1
-                else:
-                    decided = next(fresh)
-                    line = json.dumps(decided)  # ASCII: no U+2028 line separators inside a line
-                    if progress is not None:
-                        progress(1)
-                if "error" in decided:
+                if not d.reused and progress is not None:
+                    progress(1)
+                if outcome == "error":
                     summary.errors += 1
                 else:
-                    summary.decided[decided["decision"]] += 1
-                sink.write(line, item.source)
+                    summary.decided[outcome] += 1
+                sink.write(line, rec.source)
             sink.chunk_written()
     finally:
         if pool is not None:
             pool.terminate()
     return summary
-
-
-def _plan(kb, inp: Input, items: list[Record], ids: dict[str, int], previous: dict, fingerprint: str,
-          explain: bool) -> list[tuple[Record, Optional[str]]]:
-    """Each record with the line to reuse from an earlier run (or None: decide it). A record whose id an earlier
-    record of this input has becomes an error naming both."""
-    out = []
-    for rec in items:
-        rid = _id_of(rec.data)
-        if rid is None and isinstance(rec.data, dict) and "id" not in rec.data:
-            rid = rec.default_id
-        if rid is not None and ids.setdefault(rid, rec.position) != rec.position:
-            rec = rec._replace(data=CaseError(f"repeats the id of the record at {inp.source(ids[rid])}; each record "
-                                              "of one input needs its own id", record=rid, field="id"))
-        out.append((rec, _reusable(kb, rec, previous, fingerprint, explain)))
-    return out
-
-
-def _reusable(kb, rec: Record, previous: dict, fingerprint: str, explain: bool) -> Optional[str]:
-    """The earlier run's line for this record if its input is the same (same source, same key), else None."""
-    old = previous.get(rec.source)
-    if old is None or isinstance(rec.data, LaroError):
-        return None
-    try:
-        case = _parse(kb, rec)
-    except LaroError:
-        return None
-    return old.get(case_key(case, fingerprint, explain))
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:
@@ -544,25 +552,22 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _decided(kb, chunks: Iterator[list], pool, jobs: int, explain: bool, fingerprint: str):
-    """(planned chunk, iterator over the records decided for it) in input order: in this process, or with at most
-    2 * jobs chunks queued in the workers (Pool.imap would read the whole input ahead of the workers)."""
-    def todo(planned: list) -> list[Record]:
-        return [rec for rec, reused in planned if reused is None]
-
+def _decided(kb, work: Iterator[tuple], pool, jobs: int):
+    """(records of a chunk, their Done values) in input order: decided in this process, or with at most 2 * jobs
+    chunks queued in the workers (Pool.imap would read the whole input ahead of the workers)."""
     if pool is None:
-        for planned in chunks:
-            yield planned, decide_records(kb, todo(planned), explain, fingerprint)
+        for args in work:
+            yield args[0], decide_chunk(kb, *args)
         return
     pending: collections.deque = collections.deque()
-    for planned in chunks:
-        pending.append((planned, pool.apply_async(_work, ((todo(planned), explain, fingerprint),))))
+    for args in work:
+        pending.append((args[0], pool.apply_async(_work, (args,))))
         while pending and (len(pending) >= 2 * jobs or pending[0][1].ready()):  # write what is done, in order
-            planned, result = pending.popleft()
-            yield planned, iter(result.get())
+            items, result = pending.popleft()
+            yield items, result.get()
     while pending:
-        planned, result = pending.popleft()
-        yield planned, iter(result.get())
+        items, result = pending.popleft()
+        yield items, result.get()
 
 
 def _id_of(data) -> Optional[str]:

@@ -56,6 +56,10 @@ class Dialect:
     number: str  # SQL for the number in a tagged value ``{x}``
     indexes: bool  # whether indexes pay (a row store) or not (a column store)
     tested: bool = True
+    coded: bool = False  # values are BIGINT codes of a Codebook, not tagged text
+    is_number: str = "substr({x}, 1, 1) = 'n'"  # SQL: the value ``{x}`` is a number
+    is_string: str = "substr({x}, 1, 1) = 's'"
+    string: str = "{x}"  # SQL for the tagged text of a string value, which orders as the strings do
 
     def num(self, expr: str) -> str:
         return self.number.format(x=expr)
@@ -68,6 +72,52 @@ DIALECTS = {
                         "(CASE WHEN substr({x}, 1, 1) = 'n' THEN CAST(substr({x}, 2) AS DOUBLE PRECISION) END)",
                         indexes=True, tested=False),
 }
+TEXT = "text/2"  # the table of a coded program that gives each string code its tagged text
+# The engine's DuckDB program: values as integer codes, which DuckDB joins about twice as fast as text. Not a dialect
+# to print (a script's values must mean something without the codebook), so not in DIALECTS.
+CODED_DUCKDB = Dialect("duckdb", "BIGINT", "({x} // 2)", indexes=False, coded=True, is_number="{x} % 2 = 0",
+                       is_string="{x} % 2 = 1", string=f'(SELECT c1 FROM "p_text_2" WHERE c0 = {{x}})')
+
+
+class NotCodable(ValueError):
+    """A value that a Codebook cannot code (a number that is not a whole number of at most 60 bits)."""
+
+
+class Codebook:
+    """Tagged values as BIGINT codes: a whole number n is 2n (so numbers compare as numbers, halved), a string an
+    odd number given out in order. Equal tagged values get equal codes, so equality is still Python's. The codes of
+    the kb's values are fixed when the program is compiled; :meth:`run` codes a run's new strings apart."""
+
+    LIMIT = 1 << 60
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+        self.texts: dict[int, str] = {}
+
+    def code(self, tagged: str) -> int:
+        if tagged[0] == "n":
+            number = tagged[1:]
+            if not number.lstrip("-").isdigit() or abs(int(number)) >= self.LIMIT:
+                raise NotCodable(f"{number} is not a whole number of at most 60 bits")
+            return 2 * int(number)
+        found = self.codes.get(tagged)
+        if found is None:
+            found = self.codes[tagged] = 2 * len(self.codes) + 1
+            self.texts[found] = tagged
+        return found
+
+    def literal(self, tagged: str) -> str:
+        return str(self.code(tagged))
+
+    def run(self) -> "Codebook":
+        """A codebook for one run: the kb's codes, and codes for new strings after them, forgotten with it."""
+        child = Codebook()
+        child.codes, child.texts = dict(self.codes), dict(self.texts)
+        return child
+
+    def value(self, code: int):
+        """The Python value of a code."""
+        return code // 2 if code % 2 == 0 else decode(self.texts[code])
 
 
 # -- values ---------------------------------------------------------------------------------------------------------
@@ -119,15 +169,24 @@ class SQLProgram:
     steps: list[tuple[str, str]] = field(default_factory=list)  # (key, INSERT ... SELECT), in order
     demands: set[str] = field(default_factory=set)  # predicates joined into others' rules as demand filters
     query: str = ""  # the SELECT of the report, when nothing reads it (so it need not be stored)
+    codebook: Optional[Codebook] = None  # the codes of the kb's values, for a coded dialect
+
+    def rows(self, key: str) -> list[tuple]:
+        """The static rows of ``key`` as the database holds them: tagged text, or codes."""
+        if self.codebook is None:
+            return self.static[key]
+        code = self.codebook.code
+        return [tuple(code(v) for v in row) for row in self.static[key]]
 
     @property
     def tables(self) -> list[str]:
-        return list(self.static) + list(FACT_TABLES) + self.dynamic
+        return list(self.static) + list(FACT_TABLES) + self.dynamic + ([TEXT] if self.dialect.coded else [])
 
     def create_statements(self) -> list[str]:
         out = []
         for key in self.tables:
-            cols = ", ".join(f"c{i} {self.dialect.text}" for i in range(arity(key)))
+            types = [self.dialect.text, "VARCHAR"] if key == TEXT else [self.dialect.text] * arity(key)
+            cols = ", ".join(f"c{i} {t}" for i, t in enumerate(types))
             out.append(f"CREATE TABLE {table(key)} ({cols})")
         return out
 
@@ -150,6 +209,8 @@ class SQLProgram:
     def script(self) -> str:
         """The whole program as one SQL script, in four parts: the schema, the kb's rows, the steps that decide
         (run them once the patient facts are loaded), and the statements that empty the tables for the next run."""
+        if self.dialect.coded:
+            raise KBError("a coded program's values mean nothing without its codebook; print a dialect's script")
         tested = "" if self.dialect.tested else " (written like the others, but untested)"
         lines = [f"-- laro-kb decision program for {self.dialect.name}{tested}, compiled from kb/ (docs/scale.md).",
                  "-- Values are tagged text: 's' + a string, 'n' + a number (n18; true is n1, false n0).",
@@ -171,11 +232,26 @@ class SQLProgram:
 
 
 def compile_sql(statements: list[Statement], static_rows: dict[str, list[tuple]], dialect: str = "sqlite",
-                report: str = REPORT) -> SQLProgram:
-    """Compile the kb's rules for ``dialect``; ``static_rows`` gives the rows of every static predicate by key."""
+                report: str = REPORT, omit: frozenset[str] = frozenset(),
+                coded: bool = False) -> SQLProgram:
+    """Compile the kb's rules for ``dialect``; ``static_rows`` gives the rows of every static predicate by key.
+
+    ``omit`` names kinds of report row (the constant second argument of a report rule, ``'status'`` say) to leave
+    out: their rules are dropped, and with them every predicate only they read. The other rows are the same.
+
+    ``coded`` (DuckDB only) writes values as integer codes (:class:`Codebook`); a kb value that cannot be coded
+    raises :class:`NotCodable`."""
     if dialect not in DIALECTS:
         raise KBError(f"no SQL dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
-    return _Compiler(statements, static_rows, DIALECTS[dialect]).compile(report)
+    if coded and dialect != "duckdb":
+        raise KBError(f"coded values are for DuckDB, not {dialect}")
+    return _Compiler(statements, static_rows, CODED_DUCKDB if coded else DIALECTS[dialect]).compile(report, omit)
+
+
+def report_kind(rule: Rule) -> Optional[str]:
+    """The kind of row a report rule derives: its second argument, when that is a constant string."""
+    kind = rule.head.args[1] if len(rule.head.args) > 1 else None
+    return kind.value if isinstance(kind, Const) and isinstance(kind.value, str) else None
 
 
 def static_keys(statements: list[Statement]) -> set[str]:
@@ -195,6 +271,8 @@ def static_inputs(statements: list[Statement]) -> list[str]:
 class _Compiler:
     def __init__(self, statements: list[Statement], static_rows: dict[str, list[tuple]], dialect: Dialect):
         self.d = dialect
+        self.codebook = Codebook() if dialect.coded else None
+        self.lit = self.codebook.literal if self.codebook else quote  # a tagged value as an SQL literal
         static = static_keys(statements)
         self.rules: dict[str, list[Rule]] = {}
         for st in statements:
@@ -248,12 +326,14 @@ class _Compiler:
                 visit(v)
         return out  # Tarjan emits a component after every component it reaches
 
-    def compile(self, report: str) -> SQLProgram:
+    def compile(self, report: str, omit: frozenset[str] = frozenset()) -> SQLProgram:
         if report not in self.rules:
             raise KBError(f"the kb defines no {report} rule: nothing to report a decision from")
+        self.rules[report] = [r for r in self.rules[report] if not report_kind(r) in omit]
         self.drop_unreachable(report)
         self.add_demand(report)
-        prog = SQLProgram(self.d, self.static_rows, [], demands={d for d, _ in self.demand.values()})
+        prog = SQLProgram(self.d, self.static_rows, [], demands={d for d, _ in self.demand.values()},
+                          codebook=self.codebook)
         for comp in self.components():
             recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
                                              if isinstance(b, Atom))
@@ -397,12 +477,13 @@ class _Compiler:
     def select(self, rule: Rule, restrict=None, distinct: bool = True) -> str:
         """One rule as a SELECT; ``restrict(head_key_sql)`` adds a condition on the head's key (for levels)."""
         binds: dict[str, str] = {}
+        kinds: dict[str, set[str]] = {}  # variable -> the tags its values can have, where a static literal binds it
         froms: list[str] = []
         where: list[str] = []
         later = _later_vars(rule)
         for n, lit in enumerate(rule.body):
             if isinstance(lit, Comparison):
-                where.append(self.comparison(lit, binds, rule))
+                where.append(self.comparison(lit, binds, rule, kinds))
                 continue
             alias = f"t{n}"
             if lit.negated:  # its new variables are its own (don't-cares); a later-bound one is refused
@@ -412,7 +493,11 @@ class _Compiler:
                 where.append(f"NOT EXISTS (SELECT 1 FROM {table(lit.key)} AS {alias} WHERE {cond})")
             else:
                 froms.append(f"{table(lit.key)} AS {alias}")
+                fresh = {a.name for a in lit.args if isinstance(a, Var)} - set(binds)
                 self._match(alias, lit, rule, binds, binds, where)
+                for i, a in enumerate(lit.args):
+                    if isinstance(a, Var) and a.name in fresh and lit.key in self.static_rows:
+                        kinds[a.name] = {row[i][0] for row in self.static_rows[lit.key]}
         head = []
         for i, arg in enumerate(rule.head.args):
             if isinstance(arg, Const):
@@ -450,20 +535,25 @@ class _Compiler:
 
     def const(self, value, rule: Rule) -> str:
         try:
-            return quote(encode(value))
+            return self.lit(encode(value))
         except ValueError as exc:
             raise KBError(f"cannot compile the constant {value!r}: {exc}", file=rule.file, line=rule.line) from None
 
-    def comparison(self, lit: Comparison, binds: dict[str, str], rule: Rule) -> str:
-        sides = []
+    def comparison(self, lit: Comparison, binds: dict[str, str], rule: Rule,
+                   kinds: Optional[dict[str, set[str]]] = None) -> str:
+        """A comparison as Python makes it: numbers with numbers, strings with strings, else false. Where a static
+        literal binds a variable, the kinds of value it can have leave out the other branch."""
+        sides, tags = [], []
         for t in (lit.left, lit.right):
             if isinstance(t, Var):
                 if t.name not in binds:
                     raise KBError(f"in {lit}, {t.name} is not bound by a literal before it", file=rule.file,
                                   line=rule.line)
                 sides.append(("var", binds[t.name]))
+                tags.append((kinds or {}).get(t.name, {"n", "s"}))
             else:
                 sides.append(("const", t.value))
+                tags.append({"n", "s"})
         op = {"==": "=", "!=": "<>"}.get(lit.op, lit.op)
         if lit.op in ("==", "!="):
             left, right = (self.const(v, rule) if k == "const" else v for k, v in sides)
@@ -479,17 +569,15 @@ class _Compiler:
         def string(kind, v):
             if kind == "const":
                 return quote(encode(v)) if isinstance(v, str) else None
-            return v
+            return self.d.string.format(x=v)
 
         parts = []
-        ln, rn = number(lk, lv), number(rk, rv)
-        if ln is not None and rn is not None:
-            tags = [f"substr({v}, 1, 1) = 'n'" for k, v in sides if k == "var"]
-            parts.append("(" + " AND ".join(tags + [f"{ln} {op} {rn}"]) + ")")
-        ls, rs = string(lk, lv), string(rk, rv)
-        if ls is not None and rs is not None:
-            tags = [f"substr({v}, 1, 1) = 's'" for k, v in sides if k == "var"]
-            parts.append("(" + " AND ".join(tags + [f"{ls} {op} {rs}"]) + ")")
+        for tag, side, test in (("n", number, self.d.is_number), ("s", string, self.d.is_string)):
+            left, right = side(lk, lv), side(rk, rv)
+            if left is None or right is None or not all(tag in t for t in tags):
+                continue
+            checks = [test.format(x=v) for (k, v), t in zip(sides, tags) if k == "var" and t != {tag}]
+            parts.append("(" + " AND ".join(checks + [f"{left} {op} {right}"]) + ")")
         return "(" + (" OR ".join(parts) if parts else "1 = 0") + ")"
 
     # -- a recursive component ------------------------------------------------------------------------------------
@@ -509,13 +597,14 @@ class _Compiler:
                 for rule in self.rules[key]:
                     possible = self.possible_values(rule, pos)
                     if possible is None:  # no static literal bounds the key: the level decides
-                        restrict = (_not_in(pos, sorted(k for k, lv in levels.items() if lv > 0)) if level == 0
-                                    else _in(pos, sorted(k for k, lv in levels.items() if lv == level)))
+                        restrict = (_not_in(pos, sorted(k for k, lv in levels.items() if lv > 0), self.lit)
+                                    if level == 0 else
+                                    _in(pos, sorted(k for k, lv in levels.items() if lv == level), self.lit))
                     else:
                         kept = sorted(v for v in possible if levels.get(v, 0) == level)
                         if not kept:
                             continue
-                        restrict = None if len(kept) == len(possible) else _in(pos, kept)
+                        restrict = None if len(kept) == len(possible) else _in(pos, kept, self.lit)
                     parts.append((rule, restrict))
                 if parts:
                     steps.append((f"{key} (level {level})", f"INSERT INTO {table(key)}\n" + self.union(parts)))
@@ -660,12 +749,12 @@ def _differ(a: tuple, b: tuple) -> bool:
                for x, y in zip(a, b))
 
 
-def _in(pos: int, values: list[str]):
-    return lambda head: f"{head[pos]} IN ({', '.join(map(quote, values))})" if values else "1 = 0"
+def _in(pos: int, values: list[str], lit=quote):
+    return lambda head: f"{head[pos]} IN ({', '.join(map(lit, values))})" if values else "1 = 0"
 
 
-def _not_in(pos: int, values: list[str]):
-    return lambda head: f"{head[pos]} NOT IN ({', '.join(map(quote, values))})" if values else "1 = 1"
+def _not_in(pos: int, values: list[str], lit=quote):
+    return lambda head: f"{head[pos]} NOT IN ({', '.join(map(lit, values))})" if values else "1 = 1"
 
 
 def _is_number(v) -> bool:

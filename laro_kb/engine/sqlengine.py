@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-from typing import Iterable
+from typing import Iterable, Optional
 
 from ..errors import KBError
 from ..knowledge.program import Statement
-from .sql import FACT_TABLES, REPORT, SQLProgram, compile_sql, decode, fact_columns, static_inputs, table
+from .sql import (FACT_TABLES, REPORT, TEXT, NotCodable, SQLProgram, compile_sql, decode, fact_columns, static_inputs,
+                  table)
 
 
 class SQLEngine:
@@ -36,8 +37,12 @@ class SQLEngine:
             raise KBError(f"laro-kb runs SQL in sqlite or duckdb, not {self.dialect} (print it with laro-kb sql)")
         for sql in program.create_statements():
             self._db.execute(sql)
-        for key, rows in program.static.items():
+        self._codes = program.codebook
+        for key in program.static:
+            rows = program.rows(key)
             self._insert(key, [list(col) for col in zip(*rows)] if rows else [])
+        if self._codes is not None:  # every string code the kb's values have: the text table's fixed rows
+            self._insert(TEXT, [list(self._codes.texts), list(self._codes.texts.values())])
         self._per_case = [table(key) for key in list(FACT_TABLES) + program.dynamic]
         self._demands = {table(key) for key in program.demands}
         for sql in program.index_statements():
@@ -45,9 +50,12 @@ class SQLEngine:
         if self.dialect == "sqlite":
             self._analyze()
         self._clear = program.clear_statements()
+        if self._codes is not None:  # a run's own strings (its case ids, say) leave the text table with it
+            self._clear.append(f"DELETE FROM {table(TEXT)} WHERE c0 > {2 * len(self._codes.codes)}")
         self._steps = [sql for _, sql in program.steps]
         # the case id is ours (text): its tag is cut in SQL; the other values repeat, so their decoding is cached
-        self._report = (f"SELECT substr(c0, 2), c1, c2, c3, c4 FROM "
+        case_id = "c0" if self._codes is not None else "substr(c0, 2)"
+        self._report = (f"SELECT {case_id}, c1, c2, c3, c4 FROM "
                         f"{'(' + program.query + ')' if program.query else table(REPORT)}")
 
     def _analyze(self) -> None:
@@ -72,22 +80,34 @@ class SQLEngine:
         if self.dialect == "sqlite":
             self._db.executemany(f"INSERT INTO {table(key)} VALUES ({', '.join('?' * n)})", zip(*columns))
         else:  # DuckDB: one list parameter per column, unnested side by side (executemany costs a round trip a row)
-            unnest = ", ".join("unnest(?::VARCHAR[])" for _ in range(n))
+            types = ["BIGINT", "VARCHAR"] if key == TEXT else [self.program.dialect.text] * n
+            unnest = ", ".join(f"unnest(?::{t}[])" for t in types)
             self._db.execute(f"INSERT INTO {table(key)} SELECT {unnest}", columns)
 
     def report(self, facts: Iterable[tuple]) -> list[tuple]:
-        """The report rows ``(case id, kind, a, b, c)`` of every case whose facts are given, decoded."""
+        """The report rows ``(case id, kind, a, b, c)`` of every case whose facts are given, decoded. A coded
+        program raises :class:`~laro_kb.engine.sql.NotCodable` for a value it cannot code, before it runs."""
         columns = fact_columns(facts)
+        codes = None
+        if self._codes is not None:
+            codes = self._codes.run()
+            known = len(codes.codes)
+            columns = {key: [[codes.code(v) for v in col] for col in cols] for key, cols in columns.items()}
+            new = list(codes.texts)[known:]
         with self._lock:
             db = self._db
             for sql in self._clear:
                 db.execute(sql)
+            if codes is not None and new:
+                self._insert(TEXT, [new, [codes.texts[c] for c in new]])
             for key in FACT_TABLES:
                 self._insert(key, columns[key])
             for sql in self._steps:
                 db.execute(sql)
             rows = db.execute(self._report).fetchall()
-        value = _decode
+        value = _decode if codes is None else functools.lru_cache(maxsize=None)(codes.value)
+        if codes is not None:
+            return [(codes.texts[c][1:], value(k), value(a), value(b), value(x)) for c, k, a, b, x in rows]
         return [(c, value(k), value(a), value(b), value(x)) for c, k, a, b, x in rows]
 
     def close(self) -> None:
@@ -112,25 +132,40 @@ class SQLDecider:
     def __init__(self, engine, statements: list[Statement]):
         self._reference = engine  # the pyDatalog engine holding the kb's static predicates, materialized
         self.statements = statements
-        self._databases: dict[str, SQLEngine] = {}
+        self._databases: dict[tuple[str, frozenset[str], bool], Optional[SQLEngine]] = {}
         self._lock = threading.Lock()
 
-    def program(self, dialect: str) -> SQLProgram:
-        """The compiled program for ``dialect`` (its static rows as the reference engine derived them)."""
-        return compile_sql(self.statements, static_rows(self._reference, self.statements), dialect)
+    def program(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> SQLProgram:
+        """The compiled program for ``dialect`` (its static rows as the reference engine derived them), without the
+        report rows of the kinds in ``omit``, its values coded as integers if ``coded``."""
+        return compile_sql(self.statements, static_rows(self._reference, self.statements), dialect, omit=omit,
+                           coded=coded)
 
-    def database(self, dialect: str) -> SQLEngine:
+    def database(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> Optional[SQLEngine]:
+        """The database for ``dialect`` (built on first use); None for a coded one when the kb has a value that
+        cannot be coded."""
         with self._lock:
-            if dialect not in self._databases:
-                self._databases[dialect] = SQLEngine(self.program(dialect))
-            return self._databases[dialect]
+            if (dialect, omit, coded) not in self._databases:
+                try:
+                    self._databases[dialect, omit, coded] = SQLEngine(self.program(dialect, omit, coded))
+                except NotCodable:
+                    self._databases[dialect, omit, coded] = None
+            return self._databases[dialect, omit, coded]
 
     def compile(self) -> None:
         self.database("sqlite")
 
-    def report(self, facts: list[tuple], case_ids: list[str]) -> list[tuple]:
-        dialect = "duckdb" if len(case_ids) >= self.MANY else "sqlite"
-        return self.database(dialect).report(facts)
+    def report(self, facts: list[tuple], case_ids: list[str], omit: frozenset[str] = frozenset()) -> list[tuple]:
+        """The report rows of the cases (without those of the kinds in ``omit``, which are then not derived)."""
+        if len(case_ids) < self.MANY:
+            return self.database("sqlite", omit).report(facts)
+        coded = self.database("duckdb", omit, coded=True)
+        if coded is not None:
+            try:
+                return coded.report(facts)
+            except NotCodable:  # a case value that is no whole number: the tagged program takes this run
+                pass
+        return self.database("duckdb", omit).report(facts)
 
 
 def static_rows(engine, statements: list[Statement]) -> dict[str, list[tuple]]:

@@ -16,7 +16,7 @@ import laro_kb
 from laro_kb.author.generate import generated_cases
 from laro_kb.author.testing.cases import load_tests
 from laro_kb.cli import main
-from laro_kb.engine.sql import FACT_TABLES, decode, encode, fact_columns
+from laro_kb.engine.sql import FACT_TABLES, Codebook, NotCodable, decode, encode, fact_columns
 from laro_kb.errors import CaseError, KBError
 
 from ..conftest import CASES, EXAMPLES, KB_DIR
@@ -73,6 +73,36 @@ def in_duckdb(kb, corpus) -> dict[str, list]:
     return {name: [next(decisions) for _ in cases] for name, cases in corpus.items()}
 
 
+def test_summaries_are_the_decisions_without_their_criteria_and_tagged_and_coded_duckdb_agree(kb, corpus, in_duckdb):
+    """A batch's Summary (no criterion statuses derived) is Decision.summary() of the full decision; and the
+    engine's DuckDB program, whose values are integer codes, reports the rows of the tagged-text program that
+    `laro-kb sql --dialect duckdb` prints."""
+    everything = [c for cases in corpus.values() for c in cases]
+    decided = [d for name in corpus for d in in_duckdb[name]]
+    assert kb.summarize_many(everything) == [d.summary() for d in decided]
+    facts = [f for i, c in enumerate(everything) for f in c.facts(f"#d{i}", kb.vocabulary)]
+    tagged, coded = kb.decider.database("duckdb"), kb.decider.database("duckdb", coded=True)
+    assert coded.program.dialect.coded and not tagged.program.dialect.coded
+    rows = coded.report(facts)
+    assert sorted(rows) == sorted(tagged.report(facts)) and len(rows) > 10 * len(everything)
+
+
+def test_codes_keep_pythons_equality_and_a_value_they_cannot_hold_falls_back_to_tagged_text(kb):
+    book = Codebook()
+    assert [book.code(encode(v)) for v in (18, 18.0, True, False, -3)] == [36, 36, 2, 0, -6]
+    assert book.code("sabc") == book.code("sabc") != book.code("sabd") and book.code("sabc") % 2 == 1
+    assert book.value(book.code("sabc")) == "abc" and book.value(36) == 18
+    with pytest.raises(NotCodable):
+        book.code(encode(2.5))
+    case = kb.read_case(EXAMPLES / "nsclc-first-line.json")
+    facts = case.facts("#f1", kb.vocabulary)
+    odd = [f if f[:3] != ("val", "#f1", "patient.age") else f[:3] + (58.5,) for f in facts]
+    with pytest.raises(NotCodable):
+        kb.decider.database("duckdb", coded=True).report(odd)
+    ids = [f"#f{i}" for i in range(kb.decider.MANY)]  # many cases: DuckDB, which falls back for the 58.5
+    assert set(kb.decider.report(odd, ids)) == set(kb.decider.database("sqlite").report(odd))
+
+
 @pytest.mark.parametrize("group", [f"author:{s}" for s in AUTHOR] + [f"generated:{i}" for i in range(6)]
                          + [f"no-section:{i}" for i in range(2)])
 def test_every_author_test_and_generated_case_decides_the_same_in_pydatalog_sqlite_and_duckdb(kb, reference, corpus,
@@ -116,8 +146,8 @@ def test_values_keep_pythons_equality_through_their_tags():
 def test_hostile_fact_values_go_in_as_parameters_and_stay_values(kb):
     """Case values never become SQL text: quotes, statement separators and comments are data."""
     hostile = "x'); DROP TABLE \"p_case_1\"; --"
-    for dialect in ("sqlite", "duckdb"):
-        db = kb.decider.database(dialect)
+    for dialect, coded in (("sqlite", False), ("duckdb", False), ("duckdb", True)):
+        db = kb.decider.database(dialect, coded=coded)
         rows = db.report([("case", "#h1"), ("known", "#h1", "diagnosis.section"),
                           ("val", "#h1", "diagnosis.section", hostile), ("known", "#h1", hostile),
                           ("val", "#h1", hostile, hostile)])
