@@ -26,9 +26,10 @@ MAX_ID = 200
 UNKNOWN = "unknown"  # accepted for any term field; the same as null
 
 
-def load_case_file(path: str | Path, vocabulary: Vocabulary) -> Case:
+def load_case_file(path: str | Path, vocabulary: Vocabulary, *, data: Any = None) -> Case:
+    """A case file read and validated (``data``: its content, when already read)."""
     path = Path(path)
-    data = read_data(path)
+    data = read_data(path) if data is None else data
     if isinstance(data, list):
         raise CaseError("holds a list; a case file holds one case (use 'laro-kb batch' for many)", file=str(path))
     return parse_case(data, vocabulary, file=str(path))
