@@ -48,7 +48,8 @@ ANSWERED = ("completed", "amended", "in-progress")  # QuestionnaireResponse.stat
 STAGE = re.compile(r"(?<![A-Z])(?:STAGE\s*)?(IV|III|II|I)([A-C])?(?![A-Z])")
 M_CATEGORY = re.compile(r"(?<![A-Z])[CPY]?M([01])[A-D]?(?![A-Z0-9])")
 NTRK_TEXT = re.compile(r"NTRK\s*([123](?:\s*/\s*[123])*)?", re.IGNORECASE)
-NEGATIVE_TEXT = re.compile(r"\b(not\s+detected|no\s+\w*\s*fusion|absent|negative|not\s+present)\b", re.IGNORECASE)
+NEGATIVE_TEXT = re.compile(r"\b(not\s+detected|not\s+present|absent|negative|"
+                           r"no\b[^.;]{0,60}\b(fusions?|variants?|alterations?|rearrangements?))\b", re.IGNORECASE)
 POSITIVE_TEXT = re.compile(r"\b(detected|present|positive)\b", re.IGNORECASE)
 
 

@@ -43,6 +43,7 @@ class HookRequest:
 class ClaimRequest:
     claim: Resource
     claim_ref: str  # what ClaimResponse.request points to
+    created: date  # the Claim's date (today when it gives none): the day the request is judged on
     items: tuple[tuple[int, Optional[Order]], ...]  # (item sequence, its order; None: not larotrectinib)
 
 
@@ -121,7 +122,7 @@ def claim_request(body: Any, vocabulary: Vocabulary, *, today: date) -> ClaimReq
     entry = next((e for e in body.get("entry") or () if isinstance(e, Mapping) and
                   isinstance(e.get("resource"), Mapping) and e["resource"].get("resourceType") == "Claim"), {})
     claim_ref = claim.ref if claim.id else str(entry.get("fullUrl") or "Claim")
-    return ClaimRequest(claim, claim_ref, tuple(items))
+    return ClaimRequest(claim, claim_ref, created, tuple(items))
 
 
 def _item_order(claim: Resource, item: Mapping, resources: Resources, vocabulary: Vocabulary) -> Optional[Resource]:

@@ -145,17 +145,18 @@ def claim_response(claim: dict, claim_ref: str, items: Iterable[tuple[int, Optio
     out_items = []
     for sequence, d in items:
         adjudication = {"category": {"coding": [{"system": ADJUDICATION, "code": "submitted"}]}}
+        first = len(notes) + 1
         if d is not None:
             adjudication["extension"] = [review_action(d)]
-            for text in reasons(d, vocabulary):
-                notes.append({"number": len(notes) + 1, "type": "display", "text": f"Item {sequence}: {text}"})
+            texts = reasons(d, vocabulary)
         else:
-            notes.append({"number": len(notes) + 1, "type": "display",
-                          "text": f"Item {sequence}: this policy (larotrectinib) does not apply to it; not reviewed."})
+            texts = ["This policy (larotrectinib) does not apply to this item; it was not reviewed."]
+        notes += [{"number": len(notes) + 1 + i, "type": "display", "text": f"Item {sequence}: {text}"}
+                  for i, text in enumerate(texts)]
         out_items.append({"itemSequence": sequence, "adjudication": [adjudication],
-                          "noteNumber": [notes[-1]["number"]]})
+                          "noteNumber": list(range(first, len(notes) + 1))})
     if decided:
-        disposition = "; ".join(f"{d.outcome}: {REVIEW_ACTION[d.outcome][1]}" for d in decided)
+        disposition = "; ".join(f"Item {seq}: {REVIEW_ACTION[d.outcome][1]}" for seq, d in items if d is not None)
     else:
         disposition = "This policy (larotrectinib) does not apply to this request: no item asks for larotrectinib."
     response = {"resourceType": "ClaimResponse", "meta": {"profile": [PAS_CLAIM_RESPONSE]},

@@ -138,7 +138,7 @@ def create_app(kb_dir: Optional[str] = None, *, max_body: int = MAX_BODY) -> Sta
         claim, items = await run_in_threadpool(work)
         now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         response = claim_response(claim.claim.data, claim.claim_ref, items, kb().vocabulary, created=now,
-                                  decided_on=today)
+                                  decided_on=claim.created)
         response["id"] = f"response-{claim.claim.id or 'claim'}"
         bundle = {"resourceType": "Bundle", "meta": {"profile": [PAS_RESPONSE_BUNDLE]},
                   "identifier": {"system": "urn:laro-kb:pas-response", "value": response["id"]},

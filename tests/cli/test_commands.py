@@ -18,7 +18,7 @@ def run(*args):
     return result
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir()))
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_file()))
 def test_decide_prints_the_decision_of_each_example(golden, example):
     result = run("decide", EXAMPLES / example)
     assert result.exit_code == 0, result.output
