@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import date
 from typing import Iterable, Optional
 
@@ -35,8 +36,9 @@ PERFORMER_FIELDS = ("prescriber",)  # a pend on these needs information about th
 
 
 def assertion_id(decision: Decision) -> str:
-    """A trace id for a coverage assertion: the same documented facts and decision give the same id."""
-    text = json.dumps([decision.outcome, [p.id for p in decision.pathways if p.verdict != "denied"],
+    """A trace id for a coverage assertion: of the case (its id names the hook call or Claim, and the order), its
+    documented facts and the decision; the same call asked again gets the same id."""
+    text = json.dumps([decision.case.id, decision.outcome, [p.id for p in decision.pathways if p.verdict != "denied"],
                        [[k, list(v) if isinstance(v, tuple) else v] for k, v in decision.case.values]],
                       sort_keys=True, default=str)
     return "laro-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
@@ -121,7 +123,8 @@ def card(decision: Decision, vocabulary: Vocabulary, *, policy_url: str) -> dict
                "pend": "Larotrectinib: coverage depends on documentation the record does not have yet",
                "deny": "Larotrectinib is not covered: no pathway of the policy can be met"}[decision.outcome]
     detail = "\n".join(f"- {r}" for r in reasons(decision, vocabulary))  # kb text: no case-supplied string
-    return {"uuid": assertion_id(decision), "summary": summary, "indicator": INDICATOR[decision.outcome],
+    return {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:laro-kb:card:" + assertion_id(decision))),
+            "summary": summary, "indicator": INDICATOR[decision.outcome],
             "detail": detail, "source": {"label": SOURCE_LABEL, "url": policy_url},
             "links": [{"label": f"Policy: {p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option}",
                        "url": f"{policy_url}/{p.id}", "type": "absolute"} for p in _pathways_behind(decision)]}
