@@ -337,6 +337,7 @@ def _diagnosis(b: _Builder, resources: Resources, vocabulary: Vocabulary, reques
 def _stage(b: _Builder, resources: Resources, vocabulary: Vocabulary, condition: Resource) -> None:
     stage_terms = set(vocabulary.fields["diagnosis.stage"].term_names()) if "diagnosis.stage" in vocabulary.fields \
         else set()
+    found: dict[str, tuple] = {}
     for i, stage in enumerate(condition.get("stage") or ()):
         texts = [(f"stage[{i}].summary", t) for t in _concept_texts(stage.get("summary"))]
         for j, ref in enumerate(stage.get("assessment") or ()):
@@ -349,13 +350,25 @@ def _stage(b: _Builder, resources: Resources, vocabulary: Vocabulary, condition:
             upper = text.upper()
             m = M_CATEGORY.search(upper)
             if m:
-                b.put("disease.metastatic", m.group(1) == "1", condition, element)
+                _first(b, found, "disease.metastatic", m.group(1) == "1", condition, element)
             g = STAGE.search(upper) if ("STAGE" in upper or STAGE.fullmatch(upper.strip())) else None
             if g:
                 term = g.group(1) + (g.group(2) or "")
                 term = term if term in stage_terms else g.group(1)
                 if term in stage_terms:
-                    b.put("diagnosis.stage", term, condition, element)
+                    _first(b, found, "diagnosis.stage", term, condition, element)
+    # the first staging that states each (a clinical and a later pathological stage may differ: the first listed
+    # is taken, as the Condition orders them)
+    for name, (value, element) in found.items():
+        b.put(name, value, condition, element)
+
+
+def _first(b: _Builder, found: dict, name: str, value: Any, condition: Resource, element: str) -> None:
+    if name not in found:
+        found[name] = (value, element)
+    elif found[name][0] != value:
+        b.note(f"{condition.ref} {element} states {name} {show_value(value)}; the first staging's "
+               f"{show_value(found[name][0])} ({found[name][1]}) is read")
 
 
 def _concept_texts(concept: Any) -> list[str]:

@@ -165,6 +165,11 @@ def test_stage_and_metastatic_disease_come_from_condition_stage(kb):
                  "stage": [{"summary": {"text": "Stage IIIB"}}, {"summary": {"text": "pT3 pN0 cM0"}}]}
     v = values(kb, bundle(condition))
     assert (v["diagnosis.stage"], v["disease.metastatic"]) == ("III", False)
+    condition["stage"].append({"summary": {"text": "Stage IVB"}})  # a later staging that differs is not lost
+    ex = extract(read_resources(bundle(condition)), kb.vocabulary, today=ON)
+    assert ex.data["diagnosis"]["stage"] == "III"
+    assert ex.notes == ("Condition/c stage[2].summary states diagnosis.stage IVB; the first staging's III "
+                        "(stage[0].summary) is read",)
 
 
 def test_two_cancers_and_no_order_naming_one_leave_the_diagnosis_unknown(kb):
