@@ -229,3 +229,37 @@ def test_a_hostile_request_does_not_stop_the_server(client):
     weird["prefetch"] = {"record": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": 5}]}}
     assert client.post("/cds-services/laro-kb-order-sign", json=weird).status_code == 400
     assert client.get("/health").status_code == 200
+
+
+def test_requests_with_junk_in_any_element_get_a_200_or_a_400_never_a_server_error(client):
+    """Seeded mutations of the example requests: any element replaced by a value of another kind."""
+    import random
+    rng = random.Random(17)
+    bases = {"/cds-services/laro-kb-order-sign": json.loads((EXAMPLES / "fhir/order-sign.json").read_text()),
+             "/fhir/Claim/$submit": example("pas-claim.json"), "/decide": example("ntrk-present-approve.json")}
+    junk = [None, 5, -1, 1e308, "x", "", [], {}, [1], {"a": 1}, True, "LA9633-4", "draft", "Patient/pat-1"]
+
+    def paths(o, p=()):
+        if p:
+            yield p
+        items = o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else ()
+        for k, v in items:
+            yield from paths(v, p + (k,))
+
+    statuses = set()
+    for _ in range(120):
+        url = rng.choice(sorted(bases))
+        data = copy.deepcopy(bases[url])
+        for p in rng.sample(list(paths(data)), 2):
+            node = data
+            try:
+                for k in p[:-1]:
+                    node = node[k]
+                node[p[-1]] = rng.choice(junk)
+            except (KeyError, IndexError, TypeError):
+                pass  # an earlier change removed this element
+        r = client.post(url, json=data)
+        statuses.add(r.status_code)
+        assert r.status_code in (200, 400), r.text
+        assert "Traceback" not in r.text
+    assert statuses == {200, 400}
