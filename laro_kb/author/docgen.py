@@ -57,7 +57,30 @@ def vocabulary_markdown(kb: KnowledgeBase) -> str:
     if kb.vocabulary.is_a:
         out += ["", "## Kinds of terms", "", "A criterion naming a term is met by any kind of it:", ""]
         out += [f"- `{a}` is a `{b}`" for a, b in kb.vocabulary.is_a]
+    out += _drugs_markdown(kb.vocabulary)
     return "\n".join(out) + "\n"
+
+
+def _drugs_markdown(v) -> list[str]:
+    """The drug table of kb/drugs.dl: what each name stands for in the treatment-history lists."""
+    if not v.therapies:
+        return []
+    fields = ", ".join(f"`{f}`" for f in sorted(v.therapy_fields))
+    out = ["", "## Drug and regimen names", "",
+           f"The treatment-history lists ({fields}) also accept these drug and regimen names (in any case, and "
+           "combinations of them joined by `/`, `+`, `and` or `with`); each stands for the therapy classes shown, and "
+           "the name is kept as written (kb/drugs.dl). RxCUI is the RxNorm ingredient code where the kb lists one.",
+           "", "| name | stands for | RxCUI | also written |", "|---|---|---|---|"]
+    also: dict[str, list] = {}
+    for word, name in v.therapy_names.items():
+        if word != name.lower():
+            also.setdefault(name, []).append(word)
+    for name, t in v.therapies.items():
+        what = ", ".join(f"`{c}`" for c in t.classes)
+        if t.components:
+            what += " (" + ", ".join(t.components) + ")"
+        out.append(f"| `{name}` | {what} | {t.rxcui or ''} | {', '.join(sorted(also.get(name, [])))} |")
+    return out
 
 
 def json_schema(kb: KnowledgeBase) -> dict:
@@ -69,11 +92,11 @@ def json_schema(kb: KnowledgeBase) -> dict:
         for part in f.name.split(".")[:-1]:
             node = node["properties"].setdefault(part, {"type": ["object", "null"], "additionalProperties": False,
                                                         "properties": {}})
-        node["properties"][f.leaf] = _field_schema(f)
+        node["properties"][f.leaf] = _field_schema(f, kb)
     return root
 
 
-def _field_schema(f) -> dict:
+def _field_schema(f, kb: KnowledgeBase) -> dict:
     if f.type == "bool":
         s: dict = {"type": ["boolean", "null"]}
     elif f.type == "int":
@@ -86,6 +109,8 @@ def _field_schema(f) -> dict:
         s = {"enum": [t for t, _ in f.terms] + ["unknown", None]}
     elif f.type == "terms":
         s = {"type": ["array", "null"], "items": {"enum": [t for t, _ in f.terms]}, "uniqueItems": True}
+        if f.name in kb.vocabulary.therapy_fields:
+            s["items"]["enum"] += sorted(set(kb.vocabulary.therapies) | {b for b, _ in kb.engine.ask("brand", None, None)})
     elif f.type == "code":
         s = {"type": ["string", "null"], "pattern": r"^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,4})?$"}
     else:

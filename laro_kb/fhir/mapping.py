@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..case.model import Case, set_field
 from ..case.parse import parse_case
-from ..errors import CaseError
+from ..errors import CaseError, CaseErrors
 from ..knowledge.vocabulary import Vocabulary, show_value
 from .resources import Resource, Resources, read_resources
 
@@ -82,13 +82,20 @@ def validated(ex: Extract, vocabulary: Vocabulary, *, file: Optional[str] = None
     """The case parser's validation of an extract; a refusal names the resource and element the value came from."""
     try:
         return parse_case(ex.data, vocabulary, file=file, record=ex.data.get("id"))
+    except CaseErrors as exc:
+        raise CaseErrors([_at_source(e, ex, file) for e in exc.errors]) from None
     except CaseError as exc:
-        source = ex.sources.get(exc.field) if exc.field else None
-        if source is None:
-            raise
-        resource, element = source
-        raise CaseError(f"{exc.message} (read as the case's {exc.field})", file=file, record=resource,
-                        field=element, suggestion=exc.suggestion) from None
+        raise _at_source(exc, ex, file) from None
+
+
+def _at_source(exc: CaseError, ex: Extract, file: Optional[str]) -> CaseError:
+    """A case parser's error moved to the resource and element its value came from."""
+    source = ex.sources.get(exc.field) if exc.field else None
+    if source is None:
+        return exc
+    resource, element = source
+    return CaseError(f"{exc.message} (read as the case's {exc.field})", file=file, record=resource, field=element,
+                     suggestion=exc.suggestion)
 
 
 def _case_id(data: Any, resources: Resources, record: Optional[str]) -> str:

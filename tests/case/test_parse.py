@@ -111,3 +111,21 @@ def test_a_key_given_twice_is_refused_not_silently_overwritten(kb, tmp_path):
     assert "'patient' twice" in err.message and err.line == 3
     err = error(kb, tmp_path, '{"id": "x", "id": "y"}')
     assert "'id' twice" in err.message
+
+
+def test_drug_and_regimen_names_in_history_stand_for_their_classes_and_are_kept_as_written(kb):
+    case = kb.parse_case({"id": "d", "history": {"prior_therapies": ["Keytruda", "FOLFOX", "chemotherapy"],
+                                                 "progressed_on": ["pembrolizumab"]}})
+    assert case.get("history.prior_therapies") == ("checkpoint_inhibitor", "chemotherapy", "platinum_chemotherapy")
+    assert case.get("history.progressed_on") == ("checkpoint_inhibitor",)
+    assert case.written_as("history.prior_therapies", "checkpoint_inhibitor") == ("Keytruda",)
+    assert case.written_as("history.progressed_on", "checkpoint_inhibitor") == ("pembrolizumab",)
+    assert case.as_dict()["history"] == {"prior_therapies": ["Keytruda", "FOLFOX", "chemotherapy"],
+                                         "progressed_on": ["pembrolizumab"]}
+    assert kb.parse_case(case.as_dict()) == case  # nothing written is lost on the way round
+
+
+def test_a_drug_name_is_refused_outside_the_treatment_history(kb):
+    with pytest.raises(CaseError) as info:
+        kb.case(regimen="pembrolizumab")
+    assert info.value.field == "treatment.regimen" and "not a valid term" in info.value.message
