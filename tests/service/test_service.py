@@ -263,3 +263,12 @@ def test_requests_with_junk_in_any_element_get_a_200_or_a_400_never_a_server_err
         assert r.status_code in (200, 400), r.text
         assert "Traceback" not in r.text
     assert statuses == {200, 400}
+
+
+def test_serve_refuses_a_kb_directory_that_holds_no_kb_before_starting(tmp_path):
+    from click.testing import CliRunner
+
+    from laro_kb.cli import main
+    result = CliRunner().invoke(main, ["serve", "--kb", str(tmp_path), "--port", "0"])
+    assert result.exit_code == 2
+    assert result.output == f"laro-kb: error: {tmp_path}: holds no .dl files\n"
