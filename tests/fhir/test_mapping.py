@@ -272,3 +272,12 @@ def test_a_bad_bundle_file_is_one_line_and_exit_status_2(tmp_path):
     assert result.exit_code == 2
     assert result.output == f"laro-kb: error: {bad}: record Patient/p: field 'gender': not valid FHIR: " \
                             "Input should be a valid string\n"
+
+
+def test_a_prior_therapy_by_rxnorm_code_reads_as_its_class_through_the_drug_table(kb):
+    statement = {"resourceType": "MedicationStatement", "id": "m", "status": "completed",
+                 "subject": {"reference": "Patient/p"}, "medicationCodeableConcept": {"coding": [
+                     {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1547545"}]}}
+    assert values(kb, bundle(statement))["history.prior_therapies"] == ("checkpoint_inhibitor",)
+    statement["status"] = "not-taken"  # never given: no history documented
+    assert "history.prior_therapies" not in values(kb, bundle(statement))
