@@ -65,9 +65,11 @@ def reasons(decision: Decision, vocabulary: Vocabulary, limit: int = 5) -> list[
                 for p in decision.approved[:limit]] + \
                [f"Authorized for {decision.authorization_months} months."]
     if decision.outcome == "pend":
-        out = [f"The documented facts do not yet meet the policy; {len(decision.pending)} of its pathways could "
-               "be met if the following are documented."]
-        out += [f"Document: {field_words(f, vocabulary)} (`{f}`)." for f in needed_fields(decision)]
+        out = ["The documented facts do not yet meet the policy; each pathway below could be met once the facts "
+               "it names are documented (closest first)."]
+        for p in decision.pending[:limit]:
+            facts = "; ".join(f"{field_words(f, vocabulary)} (`{f}`)" for f in p.needs)
+            out.append(f"{p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option}: document {facts}.")
         return out
     out = ["No pathway of the policy can be met, whatever the undocumented facts are."]
     for p in decision.pathways[:limit]:
@@ -151,7 +153,7 @@ def claim_response(claim: dict, claim_ref: str, items: Iterable[tuple[int, Optio
         first = len(notes) + 1
         if d is not None:
             adjudication["extension"] = [review_action(d)]
-            texts = reasons(d, vocabulary)
+            texts = [t.replace("`", "") for t in reasons(d, vocabulary)]  # plain text: no Markdown
         else:
             texts = ["This policy (larotrectinib) does not apply to this item; it was not reviewed."]
         notes += [{"number": len(notes) + 1 + i, "type": "display", "text": f"Item {sequence}: {text}"}
