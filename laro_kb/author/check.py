@@ -30,7 +30,7 @@ QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3
            "at_most/3", "less_than/3", "any_/2", "all_/2", "not_/2", "requires/2"}
 # the drug table and the words of the vocabulary (laro_kb/knowledge/vocabulary.py reads them)
 QUERIED |= {"drug/2", "drug_class/2", "rxnorm/2", "brand/2", "drug_regimen/2", "component/2", "history_list/1",
-            "synonym/3"}
+            "synonym/3", "positive_word/1", "negative_word/1"}
 FORMS = tuple(ATOMIC) + tuple(COMPOSITE)  # is_, at_least, more_than, at_most, less_than, any_, all_, not_
 LINKS = DIMENSIONS
 

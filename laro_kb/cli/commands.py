@@ -23,7 +23,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except LaroError as exc:
-            click.echo(f"laro-kb: error: {exc}", err=True)
+            for line in str(exc).splitlines():  # every problem of a case, one per line
+                click.echo(f"laro-kb: error: {line}", err=True)
             ctx.exit(2)
 
 

@@ -222,6 +222,8 @@ def _synonyms(engine, fields: dict) -> dict:
         if f is None or term not in f.term_names():
             raise KBError(f"synonym {word!r} names {field}: {term!r}, which is not a term of that field")
         key = normal(word)
+        if not key:
+            raise KBError(f"synonym {word!r} of {field}: {term!r} is empty once spaces, hyphens and underscores go")
         clash = out.get((field, key)) or next((t for t in f.term_names() if normal(t) == key and t != term), None)
         if clash not in (None, term):
             raise KBError(f"the word {word!r} names both {clash!r} and {term!r} of {field}")
