@@ -37,6 +37,11 @@ class LaroError(Exception):
             text += f" (did you mean '{safe(self.suggestion)}'?)"
         return text
 
+    def detail(self) -> str:
+        """The field, the message and the suggestion, without the file and the record."""
+        text = (f"field '{safe(self.field)}': " if self.field else "") + safe(self.message, 500)
+        return text + (f" (did you mean '{safe(self.suggestion)}'?)" if self.suggestion else "")
+
     def to_dict(self) -> dict:
         return {"error": type(self).__name__, "message": self.message, "file": self.file, "record": self.record,
                 "field": self.field, "line": self.line, "suggestion": self.suggestion}
@@ -44,6 +49,23 @@ class LaroError(Exception):
 
 class CaseError(LaroError):
     """A patient case that is malformed, incomplete in form, or impossible."""
+
+
+class CaseErrors(CaseError):
+    """Every problem of one case, reported at once: ``errors`` holds one :class:`CaseError` each, naming its field
+    and suggestion. Printed one per line."""
+
+    def __init__(self, errors):
+        self.errors = tuple(errors)
+        first = self.errors[0]
+        super().__init__(f"has {len(self.errors)} problems: " + "; ".join(e.detail() for e in self.errors),
+                         file=first.file, record=first.record)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "errors": [e.to_dict() for e in self.errors]}
 
 
 class KBError(LaroError):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .case.model import Case
+from .case.files import read_data
 from .case.parse import case_from_keywords, load_case_file, parse_case
 from .case.suggest import nearest
 from .decision import VERDICT_ORDER, CriterionStatus, Decision, PathwayResult, Summary
@@ -25,6 +26,7 @@ from .errors import KBError
 from .explain.explanation import Explanation, explain
 from .explain.selfcheck import disagreements
 from .explain.trace import Program
+from .fhir import case_from_fhir, is_fhir
 from .knowledge import program
 from .knowledge.files import default_kb_dir, kb_files
 from .knowledge.pathways import DISPLAY_ORDER, Criterion, Pathway, read_criteria, read_links, read_pathways
@@ -104,9 +106,16 @@ class KnowledgeBase:
         return case_from_keywords(self.vocabulary, case_id, **keywords)
 
     def read_case(self, path: Union[str, Path]) -> Case:
-        return load_case_file(path, self.vocabulary)
+        """A case file, or a FHIR Bundle (recognized by its resourceType; docs/fhir.md)."""
+        data = read_data(Path(path))
+        if is_fhir(data):
+            return case_from_fhir(data, self.vocabulary, file=str(path))
+        return load_case_file(path, self.vocabulary, data=data)
 
     def parse_case(self, data: dict, **where) -> Case:
+        """The nested mapping of a case, or a FHIR Bundle, validated."""
+        if is_fhir(data):
+            return case_from_fhir(data, self.vocabulary, file=where.get("file"), record=where.get("record"))
         return parse_case(data, self.vocabulary, **where)
 
     def _as_case(self, case: Union[Case, dict, str, Path]) -> Case:

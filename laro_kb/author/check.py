@@ -23,10 +23,14 @@ QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3
            "conflict/5", "subsection_of/2", "pathway/4", "policy_text/2", "section/4", "subsection/2",
            "subsection_heading/3", "reference/3", "label/2", "criterion_text/2", "indication/2", "eligibility/2",
            "setting/2", "line/2", "biomarker/2", "regimen/2", "exclusion/2", "code/3", "code_section/2",
-           "code_subsection/2", "drug_code/1", "authorization_months/2", "gap/4", "missing/3", "holds/2", "fails/2",
+           "code_subsection/2", "drug_code/1", "specialty/3", "authorization_months/2", "gap/4", "missing/3",
+           "holds/2", "fails/2",
            "unknown/2", "off_indication/2", "closed/2", "open_/2", "assessed/4", "needs/3", "status/4",
            "candidate/2", "criterion/1", "reads/2", "part/2", "form/2", "is_/3", "at_least/3", "more_than/3",
            "at_most/3", "less_than/3", "any_/2", "all_/2", "not_/2", "requires/2"}
+# the drug table and the words of the vocabulary (laro_kb/knowledge/vocabulary.py reads them)
+QUERIED |= {"drug/2", "drug_class/2", "rxnorm/2", "brand/2", "drug_regimen/2", "component/2", "history_list/1",
+            "synonym/3", "positive_word/1", "negative_word/1"}
 FORMS = tuple(ATOMIC) + tuple(COMPOSITE)  # is_, at_least, more_than, at_most, less_than, any_, all_, not_
 LINKS = DIMENSIONS
 

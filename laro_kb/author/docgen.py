@@ -42,7 +42,9 @@ def pathways_markdown(kb: KnowledgeBase) -> str:
 
 def vocabulary_markdown(kb: KnowledgeBase) -> str:
     out = ["# Case vocabulary", "", "Generated from kb/ by `python -m laro_kb.author.docgen`; do not edit by hand.",
-           "The guide to the case format is docs/case-format.md.", ""]
+           "The guide to the case format is docs/case-format.md. A term may be written in any case, with spaces, "
+           "hyphens or underscores alike, or as one of the words listed with it (kb `synonym/3`).", ""]
+    words = _words(kb)
     for f in kb.vocabulary.fields.values():
         extra = []
         if f.bounds:
@@ -53,11 +55,43 @@ def vocabulary_markdown(kb: KnowledgeBase) -> str:
             extra.append("cannot change by documentation")
         out.append(f"- `{f.name}` ({f.type}{', ' + ', '.join(extra) if extra else ''}): {f.description}")
         for t, d in f.terms:
-            out.append(f"  - `{t}`: {d}")
+            also = sorted(w for w in words.get((f.name, t), ()))
+            out.append(f"  - `{t}`: {d}" + (f" (also written: {', '.join(f'`{w}`' for w in also)})" if also else ""))
     if kb.vocabulary.is_a:
         out += ["", "## Kinds of terms", "", "A criterion naming a term is met by any kind of it:", ""]
         out += [f"- `{a}` is a `{b}`" for a, b in kb.vocabulary.is_a]
+    out += _drugs_markdown(kb.vocabulary)
     return "\n".join(out) + "\n"
+
+
+def _words(kb: KnowledgeBase) -> dict:
+    """(field, term) -> the synonyms the kb gives it, as the kb writes them."""
+    out: dict = {}
+    for field, word, term in kb.engine.ask("synonym", None, None, None):
+        out.setdefault((field, term), set()).add(word)
+    return out
+
+
+def _drugs_markdown(v) -> list[str]:
+    """The drug table of kb/drugs.dl: what each name stands for in the treatment-history lists."""
+    if not v.therapies:
+        return []
+    fields = ", ".join(f"`{f}`" for f in sorted(v.therapy_fields))
+    out = ["", "## Drug and regimen names", "",
+           f"The treatment-history lists ({fields}) also accept these drug and regimen names (in any case, and "
+           "combinations of them joined by `/`, `+`, `and` or `with`); each stands for the therapy classes shown, and "
+           "the name is kept as written (kb/drugs.dl). RxCUI is the RxNorm ingredient code where the kb lists one.",
+           "", "| name | stands for | RxCUI | also written |", "|---|---|---|---|"]
+    also: dict[str, list] = {}
+    for word, name in v.therapy_names.items():
+        if word != name.lower():
+            also.setdefault(name, []).append(word)
+    for name, t in v.therapies.items():
+        what = ", ".join(f"`{c}`" for c in t.classes)
+        if t.components:
+            what += " (" + ", ".join(t.components) + ")"
+        out.append(f"| `{name}` | {what} | {t.rxcui or ''} | {', '.join(sorted(also.get(name, [])))} |")
+    return out
 
 
 def json_schema(kb: KnowledgeBase) -> dict:
@@ -69,11 +103,11 @@ def json_schema(kb: KnowledgeBase) -> dict:
         for part in f.name.split(".")[:-1]:
             node = node["properties"].setdefault(part, {"type": ["object", "null"], "additionalProperties": False,
                                                         "properties": {}})
-        node["properties"][f.leaf] = _field_schema(f)
+        node["properties"][f.leaf] = _field_schema(f, kb)
     return root
 
 
-def _field_schema(f) -> dict:
+def _field_schema(f, kb: KnowledgeBase) -> dict:
     if f.type == "bool":
         s: dict = {"type": ["boolean", "null"]}
     elif f.type == "int":
@@ -83,11 +117,14 @@ def _field_schema(f) -> dict:
         if f.step:
             s["multipleOf"] = f.step
     elif f.type == "term":
-        s = {"enum": [t for t, _ in f.terms] + ["unknown", None]}
+        s = {"enum": [t for t, _ in f.terms] + sorted({w for (fn, _t), ws in _words(kb).items() if fn == f.name
+                                                       for w in ws}) + ["unknown", None]}
     elif f.type == "terms":
         s = {"type": ["array", "null"], "items": {"enum": [t for t, _ in f.terms]}, "uniqueItems": True}
+        if f.name in kb.vocabulary.therapy_fields:
+            s["items"]["enum"] += sorted(set(kb.vocabulary.therapies) | {b for b, _ in kb.engine.ask("brand", None, None)})
     elif f.type == "code":
-        s = {"type": ["string", "null"], "pattern": r"^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,4})?$"}
+        s = {"type": ["string", "null"], "pattern": r"^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?$"}
     else:
         s = {"type": ["string", "null"], "maxLength": 2000}
     s["description"] = f.description

@@ -20,31 +20,47 @@ def set_field(data: dict, name: str, value) -> None:
 
 @dataclass(frozen=True)
 class Case:
-    """A validated case: its id and its documented (non-null) values, by field name."""
+    """A validated case: its id and its documented (non-null) values, by field name.
+
+    ``values`` hold the kb's terms; what the user wrote is kept beside them, never replaced: ``written`` has each
+    field's value as given where it differs (``MSS``, ``[pembrolizumab, FOLFOX]``, ``C349``), and ``aliases`` each
+    name as written with the term it stands for (``('history.progressed_on', 'pembrolizumab',
+    'checkpoint_inhibitor')``)."""
 
     id: str
     values: tuple[tuple[str, Any], ...]  # sorted (field, value); lists are tuples
     source: Optional[str] = None
+    written: tuple[tuple[str, Any], ...] = ()  # sorted (field, value as given) where it differs from the value
+    aliases: tuple[tuple[str, str, str], ...] = ()  # sorted (field, name as written, term it stands for)
 
     def get(self, name: str, default=None):
         return dict(self.values).get(name, default)
 
+    def written_as(self, name: str, term) -> tuple[str, ...]:
+        """The names the user wrote for ``term`` in field ``name`` (none when the term itself was written)."""
+        return tuple(w for f, w, t in self.aliases if f == name and t == term)
+
     def as_dict(self) -> dict:
-        """The nested form of a case file (round-trips through :func:`parse_case`)."""
+        """The nested form of a case file, as the user wrote it (round-trips through :func:`parse_case`)."""
         out: dict = {"id": self.id}
+        written = dict(self.written)
         for name, value in self.values:
+            value = written.get(name, value)
             set_field(out, name, list(value) if isinstance(value, tuple) else value)
         return out
 
     def with_values(self, **changes) -> "Case":
-        """A copy with fields set (a value) or unset (``None``); names are dotted field names."""
+        """A copy with fields set (a value) or unset (``None``); names are dotted field names. What was written for a
+        changed field goes with its old value."""
         values = dict(self.values)
         for name, value in changes.items():
             if value is None:
                 values.pop(name, None)
             else:
                 values[name] = tuple(value) if isinstance(value, list) else value
-        return Case(self.id, tuple(sorted(values.items())), self.source)
+        return Case(self.id, tuple(sorted(values.items())), self.source,
+                    tuple(w for w in self.written if w[0] not in changes),
+                    tuple(a for a in self.aliases if a[0] not in changes))
 
     def facts(self, cid: str, vocabulary: Vocabulary) -> list[tuple]:
         """Engine facts for this case under the internal case id ``cid``."""

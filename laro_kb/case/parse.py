@@ -14,21 +14,24 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
-from ..errors import CaseError
+from ..errors import CaseError, CaseErrors
 from ..knowledge.vocabulary import Field, Vocabulary
 from .files import Unreadable, read_data
 from .model import Case, set_field
-from .suggest import nearest
+from .suggest import nearest, nearest_term
 
 ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+ICD10_NO_DOT = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{1,4}$")  # C349: the dot goes after the third character
+MAX_LISTED = 12  # a refused term lists the valid terms when there are at most this many
 MAX_TEXT = 2000
 MAX_ID = 200
 UNKNOWN = "unknown"  # accepted for any term field; the same as null
 
 
-def load_case_file(path: str | Path, vocabulary: Vocabulary) -> Case:
+def load_case_file(path: str | Path, vocabulary: Vocabulary, *, data: Any = None) -> Case:
+    """A case file read and validated (``data``: its content, when already read)."""
     path = Path(path)
-    data = read_data(path)
+    data = read_data(path) if data is None else data
     if isinstance(data, list):
         raise CaseError("holds a list; a case file holds one case (use 'laro-kb batch' for many)", file=str(path))
     return parse_case(data, vocabulary, file=str(path))
@@ -36,29 +39,59 @@ def load_case_file(path: str | Path, vocabulary: Vocabulary) -> Case:
 
 def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
                record: Optional[str] = None, default_id: str = "case") -> Case:
-    """Validate ``data`` (the nested mapping of a case file) and return a :class:`Case`."""
+    """Validate ``data`` (the nested mapping of a case file) and return a :class:`Case`.
+
+    Every problem of the case is found before any is reported: one raises its :class:`CaseError`, several raise
+    :class:`CaseErrors` listing each with its field and suggestion."""
     if not isinstance(data, Mapping):
         raise CaseError(f"a case must be a mapping of fields, not {_kind(data)}", file=file, record=record)
+    errors: list[CaseError] = []
     case_id = data.get("id", default_id)
     if isinstance(case_id, Unreadable):
-        raise CaseError(case_id.message, file=file, record=record, field="id", line=case_id.line)
-    if not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or _too_long(case_id, MAX_ID) \
+        errors.append(CaseError(case_id.message, file=file, record=record, field="id", line=case_id.line))
+        case_id = default_id
+    elif not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or _too_long(case_id, MAX_ID) \
             or _has_control(str(case_id)):
-        raise CaseError(f"must be text of at most {MAX_ID} characters, with no control characters or lone "
-                        "surrogates", file=file, record=record, field="id")
+        errors.append(CaseError(f"must be text of at most {MAX_ID} characters, with no control characters or lone "
+                                "surrogates", file=file, record=record, field="id"))
+        case_id = default_id
     case_id = str(case_id)
     record = record or case_id
     values: dict[str, Any] = {}
+    written: dict[str, Any] = {}
+    aliases: set[tuple[str, str, str]] = set()
     given: dict[str, str] = {}
-    for name, where, value in _flatten(data, vocabulary, file, record):
+    for item in _flatten(data, vocabulary, file, record):
+        if isinstance(item, CaseError):
+            errors.append(item)
+            continue
+        name, where, value = item
         if name in given:
-            raise CaseError(f"is given twice: as {given[name]} and as {where}; give it once", file=file,
-                            record=record, field=name)
+            errors.append(CaseError(f"is given twice: as {given[name]} and as {where}; give it once", file=file,
+                                    record=record, field=name))
+            continue
         given[name] = where
-        values[name] = check_value(vocabulary.fields[name], value, file=file, record=record)
+        try:
+            values[name], names = read_value(vocabulary, name, value, file=file, record=record)
+        except CaseErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        except CaseError as exc:
+            errors.append(exc)
+            continue
+        if names:
+            written[name] = tuple(value) if isinstance(value, list) else value
+            aliases.update((name, w, t) for w, t in names)
     values = {k: v for k, v in values.items() if v is not None}
-    _check_consistency(values, vocabulary, file, record)
-    return Case(case_id, tuple(sorted(values.items())), file)
+    if not errors:
+        errors += _check_consistency(values, vocabulary, file, record)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise CaseErrors(errors)
+    return Case(case_id, tuple(sorted(values.items())), file,
+                tuple(sorted((k, v) for k, v in written.items() if k in values)),
+                tuple(sorted(a for a in aliases if a[0] in values)))
 
 
 def case_from_keywords(vocabulary: Vocabulary, case_id: str = "case", **keywords) -> Case:
@@ -98,19 +131,24 @@ def resolve_field(name: str, vocabulary: Vocabulary) -> str:
                                        [f.rsplit(".", 1)[-1] for f in vocabulary.fields]))
 
 
-def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
-    """The validated value of one field (``None`` for unknown)."""
+def read_value(vocabulary: Vocabulary, name: str, value: Any, *, file=None,
+               record=None) -> tuple[Any, list[tuple[str, str]]]:
+    """The validated value of field ``name`` (``None`` for unknown), and the names written for terms: (name as
+    written, the term it stands for), for a synonym, a drug or regimen, a term in other case, or an ICD-10 code
+    written without its dot. A list reports every bad item at once."""
+    f = vocabulary.fields[name]
+
     def err(message, suggestion=None, line=None):
         return CaseError(message, file=file, record=record, field=f.name, suggestion=suggestion, line=line)
 
     if isinstance(value, Unreadable):
         raise err(value.message, line=value.line)
     if value is None or (f.type in ("term", "terms") and value == UNKNOWN):
-        return None
+        return None, []
     if f.type == "bool":
         if not isinstance(value, bool):
             raise err(f"must be true, false or null, not {_kind(value)}")
-        return value
+        return value, []
     if f.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
@@ -121,17 +159,36 @@ def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
             raise err(f"{_show(value)} is impossible: must be from {f.bounds[0]} to {f.bounds[1]}")
         if f.step and value % f.step:
             raise err(f"{_show(value)} is not a multiple of {f.step}")
-        return value
+        return value, []
     if f.type == "term":
-        return _check_term(f, value, err)
+        terms = _terms(vocabulary, f, value, err)
+        if len(terms) != 1:
+            raise err(f"{_show(value)} stands for several terms ({', '.join(terms)}); {f.name} takes one")
+        return terms[0], ([] if value == terms[0] else [(value, terms[0])])
     if f.type == "terms":
         if not isinstance(value, (list, tuple)):
             raise err(f"must be a list of terms, not {_kind(value)}")
-        return tuple(sorted({_check_term(f, v, err) for v in value}))
+        out: set = set()
+        names: list = []
+        problems = []
+        for v in value:
+            try:
+                terms = _terms(vocabulary, f, v, err)
+            except CaseError as exc:
+                problems.append(exc)
+                continue
+            out.update(terms)
+            names += [(v, t) for t in terms if v != t]
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise CaseErrors(problems)
+        return tuple(sorted(out)), names
     if f.type == "code":
-        if not isinstance(value, str) or not ICD10.match(value.strip().upper()):
-            raise err(f"{_show(value)} is not an ICD-10 code such as C34.90")
-        return value.strip().upper()
+        code = icd10(value)
+        if code is None:
+            raise err(f"{_show(value)} is not an ICD-10 code such as C34.90 (or C3490)")
+        return code, ([] if value == code else [(value, code)])
     if f.type == "text":
         if not isinstance(value, str):
             raise err(f"must be text, not {_kind(value)}")
@@ -139,31 +196,58 @@ def check_value(f: Field, value: Any, *, file=None, record=None) -> Any:
             raise err(f"is longer than {MAX_TEXT} characters")
         if _has_control(value.replace("\n", "").replace("\t", "")):
             raise err("contains a control character or a lone surrogate (not Unicode text)")
-        return value
+        return value, []
     raise err(f"has unsupported type {f.type}")  # pragma: no cover - Vocabulary refuses other types
 
 
-def _check_term(f: Field, value: Any, err) -> str:
+def icd10(value: Any) -> Optional[str]:
+    """An ICD-10 code in its written form with the dot (C34.9), from C34.9, c34.9 or C349; None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().upper()
+    if ICD10_NO_DOT.match(code):
+        code = code[:3] + "." + code[3:]
+    return code if ICD10.match(code) else None
+
+
+def _terms(vocabulary: Vocabulary, f: Field, value: Any, err) -> tuple[str, ...]:
+    """The terms one written value stands for: a term, a synonym, or (in a treatment-history list) a drug or
+    regimen name, whose therapy classes it stands for."""
     names = f.term_names()
     if isinstance(value, Unreadable):
         raise err(value.message, line=value.line)
     if not isinstance(value, str):
-        raise err(f"must be one of the terms of {f.name}, not {_kind(value)}", nearest(str(value), names))
-    if value not in names:
-        raise err(f"{_show(value)} is not a valid term", nearest(value, names) or (names[0] if len(names) < 4 else None))
-    return value
+        raise err(f"must be one of the terms of {f.name}, not {_kind(value)}", nearest_term(str(value), names))
+    term = vocabulary.term(f.name, value)
+    if term is not None:
+        return (term,)
+    therapy = vocabulary.therapy(value) if f.name in vocabulary.therapy_fields else None
+    if therapy is not None:
+        return therapy.classes
+    words = vocabulary.words(f.name)
+    suggestion = nearest_term(value, names + words)
+    if suggestion is not None:
+        return _refuse(err, value, vocabulary.synonyms.get((f.name, suggestion), suggestion), None)
+    return _refuse(err, value, None, names if len(names) <= MAX_LISTED else None)
+
+
+def _refuse(err, value, suggestion, listed):
+    listing = f"; valid terms: {', '.join(listed)}" if listed else ""
+    raise err(f"{_show(value)} is not a valid term{listing}", suggestion)
 
 
 def _flatten(data: Mapping, vocabulary: Vocabulary, file, record, prefix: str = "",
-             inside: str = "") -> Iterator[tuple[str, str, Any]]:
-    """(field name, where it was given, value) for every field of a case's nested mapping."""
+             inside: str = "") -> Iterator[tuple[str, str, Any] | CaseError]:
+    """(field name, where it was given, value) for every field of a case's nested mapping, or the CaseError of a
+    key that is not one."""
     groups = vocabulary.groups()
     for key, value in data.items():
         if not isinstance(key, str):
             unreadable = key if isinstance(key, Unreadable) else \
                 Unreadable(f"field names must be text, not {_kind(key)}")
-            raise CaseError(unreadable.message, file=file, record=record, field=prefix[:-1] or None,
+            yield CaseError(unreadable.message, file=file, record=record, field=prefix[:-1] or None,
                             line=unreadable.line)
+            continue
         name = prefix + key
         if not prefix and key == "id":
             continue
@@ -174,25 +258,28 @@ def _flatten(data: Mapping, vocabulary: Vocabulary, file, record, prefix: str = 
             if value is None:
                 continue
             if not isinstance(value, Mapping):
-                raise CaseError(f"is a group of fields and must be a mapping, not {_kind(value)}",
+                yield CaseError(f"is a group of fields and must be a mapping, not {_kind(value)}",
                                 file=file, record=record, field=name)
+                continue
             yield from _flatten(value, vocabulary, file, record, name + ".", where)
         else:
             candidates = [n for n in list(vocabulary.fields) + sorted(groups)
                           if n.startswith(prefix) and n.count(".") == name.count(".")]
-            raise CaseError("is not a field of the case format", file=file, record=record, field=name,
+            yield CaseError("is not a field of the case format", file=file, record=record, field=name,
                             suggestion=nearest(name, candidates or vocabulary.fields))
 
 
-def _check_consistency(values: dict, vocabulary: Vocabulary, file, record) -> None:
+def _check_consistency(values: dict, vocabulary: Vocabulary, file, record) -> list[CaseError]:
+    out = []
     for c in vocabulary.conflicts:
         if values.get(c.field1) == c.value1 and values.get(c.field2) == c.value2:
-            raise CaseError(f"contradicts {c.field2}: {c.reason}", file=file, record=record, field=c.field1)
+            out.append(CaseError(f"contradicts {c.field2}: {c.reason}", file=file, record=record, field=c.field1))
     sub = values.get("diagnosis.subsection")
     sec = values.get("diagnosis.section")
     if sub and sec and sub != "other" and vocabulary.subsection_of.get(sub) != sec:
-        raise CaseError(f"'{sub}' is a subsection of '{vocabulary.subsection_of.get(sub)}', not of '{sec}'",
-                        file=file, record=record, field="diagnosis.subsection")
+        out.append(CaseError(f"'{sub}' is a subsection of '{vocabulary.subsection_of.get(sub)}', not of '{sec}'",
+                             file=file, record=record, field="diagnosis.subsection"))
+    return out
 
 
 def _has_control(text: str) -> bool:

@@ -23,7 +23,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except LaroError as exc:
-            click.echo(f"laro-kb: error: {exc}", err=True)
+            for line in str(exc).splitlines():  # every problem of a case, one per line
+                click.echo(f"laro-kb: error: {line}", err=True)
             ctx.exit(2)
 
 
@@ -268,6 +269,30 @@ def sql(dialect, kb_dir):
     """
     kb = load(kb_dir)
     click.echo(kb.sql(dialect), nl=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes; each loads its own kb.")
+@KB_OPTION
+def serve(host, port, workers, kb_dir):
+    """Serve CDS Hooks (Da Vinci CRD), PAS Claim/$submit and /decide over HTTP (docs/service.md).
+
+    Example: laro-kb serve --port 8000 --workers 2
+    """
+    import os
+
+    import uvicorn
+
+    from ..knowledge.files import kb_files
+    from ..service.app import KB_ENV
+    if kb_dir:
+        kb_files(kb_dir)  # a directory that holds no kb is refused here, before any worker starts
+        os.environ[KB_ENV] = os.path.abspath(kb_dir)
+    uvicorn.run("laro_kb.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=False)
 
 
 from .testrun import test_command  # noqa: E402  (a module of its own: runner, report and coverage)

@@ -26,6 +26,7 @@ STATUS_OF = {"met": "met", "not_met": "not met", "unknown": "unknown", "excluded
 class Evidence:
     field: str
     value: object
+    written: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (term, the names the user wrote for it), where any
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,19 @@ def _criterion(kb, tracer: Tracer, case: Case, pid: Optional[str], k: str, dim: 
         facts = tuple(Evidence(crit.field, v) for f, v in case.values if f == crit.field) or \
             ((Evidence(crit.field, ()),) if crit.field in dict(case.values) or _documented_empty(tracer, crit.field)
              else ())
+    facts = tuple(_as_written(case, e) for e in facts)
     missing = tuple(sorted({a[2] for a, _ in tracer.prove("missing", CID, k, None)})) if status == "unknown" else ()
     parts = tuple(_criterion(kb, tracer, case, None, p, "part")
                   for p in (crit.parts if crit else ()))
     return CriterionExplanation(k, dim, status, crit.label if crit else k, crit.describe() if crit else k,
                                 crit.text if crit else None, facts, _comparisons(proof), missing, parts, proof)
+
+
+def _as_written(case: Case, e: Evidence) -> Evidence:
+    """The evidence with the names the user wrote for its terms (pembrolizumab for checkpoint_inhibitor)."""
+    terms = e.value if isinstance(e.value, tuple) else (e.value,)
+    written = tuple((t, names) for t in terms for names in [case.written_as(e.field, t)] if names)
+    return Evidence(e.field, e.value, written) if written else e
 
 
 def _documented_empty(tracer: Tracer, field: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from ..explain.explanation import SCHEMA, CriterionExplanation, Explanation, PathwayExplanation
+from ..explain.explanation import SCHEMA, CriterionExplanation, Evidence, Explanation, PathwayExplanation
 from ..explain.trace import TraceNode
 from ..knowledge.vocabulary import show_value as show
 
@@ -26,8 +26,8 @@ def short_source(p: PathwayExplanation) -> str:
 
 
 def evidence(c: CriterionExplanation, show=show) -> str:
-    """What documents a criterion's status; ``show`` writes a case value (Markdown escapes it)."""
-    facts = ", ".join(f"{e.field} = {show(e.value)}" for e in c.facts)
+    """What documents a criterion's status; ``show`` writes one case value (Markdown escapes it)."""
+    facts = ", ".join(f"{e.field} = {evidence_value(e, show)}" for e in c.facts)
     comps = f" ({'; '.join(c.comparisons)})" if c.comparisons else ""
     if c.status == "unknown":
         return "not documented: " + ", ".join(c.missing) if c.missing else "unknown"
@@ -37,6 +37,19 @@ def evidence(c: CriterionExplanation, show=show) -> str:
     if c.status == "excluded":
         return f"excluded: {facts}{comps}" if facts else "excluded"
     return f"{facts}{comps}" if facts else ""
+
+
+def evidence_value(e: Evidence, show=show) -> str:
+    """A documented value as the user wrote it, with the term it stands for: ``[pembrolizumab (checkpoint
+    inhibitor)]``, ``MSS (pmmr mss)``; a term written as it is stays as it is."""
+    names = dict(e.written)
+
+    def one(v) -> str:
+        written = names.get(v)
+        return f"{', '.join(show(n) for n in written)} ({show(v).replace('_', ' ')})" if written else show(v)
+    if isinstance(e.value, tuple):
+        return "[" + ", ".join(one(v) for v in e.value) + "]"
+    return one(e.value)
 
 
 # -- text --------------------------------------------------------------------------------------------------
@@ -122,7 +135,7 @@ def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
     name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "") + c.label
     if c.text and level == 0:
         name += f" (\"{c.text}\")"
-    rows = [f"| {_md(name)} | {status} | {_md(evidence(c, _md_value))} |"]
+    rows = [f"| {_md(name)} | {status} | {_md(evidence(c, _md_scalar))} |"]
     if depth >= 3:
         for part in c.parts:
             rows += _md_rows(part, depth, level + 1)
@@ -167,6 +180,10 @@ def markdown_escape(text: str) -> str:
     return "".join(out)
 
 
+def _md_scalar(value) -> str:
+    return markdown_escape(show(value))
+
+
 def _md_value(value) -> str:
     """A case value in Markdown: each term escaped, inside the renderer's own brackets for a list."""
     if isinstance(value, tuple):
@@ -197,12 +214,20 @@ def pathway_dict(p: PathwayExplanation, depth: int = DEFAULT_DEPTH) -> dict:
 
 def _criterion_dict(c: CriterionExplanation, depth: int) -> dict:
     d = {"criterion": c.criterion, "dimension": c.dimension, "status": c.status, "label": c.label, "rule": c.rule,
-         "policy_text": c.text, "facts": [{"field": e.field, "value": _jv(e.value)} for e in c.facts],
+         "policy_text": c.text, "facts": [_fact_dict(e) for e in c.facts],
          "comparisons": list(c.comparisons), "missing": list(c.missing)}
     if depth >= 3:
         d["parts"] = [_criterion_dict(p, depth) for p in c.parts]
     if depth >= 4 and c.proof is not None:
         d["trace"] = trace_dict(c.proof, depth - 3)
+    return d
+
+
+def _fact_dict(e: Evidence) -> dict:
+    """A documented value; ``as_written`` maps each term to the names the user wrote for it, where any."""
+    d = {"field": e.field, "value": _jv(e.value)}
+    if e.written:
+        d["as_written"] = {t: list(names) for t, names in e.written}
     return d
 
 

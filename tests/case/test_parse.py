@@ -111,3 +111,64 @@ def test_a_key_given_twice_is_refused_not_silently_overwritten(kb, tmp_path):
     assert "'patient' twice" in err.message and err.line == 3
     err = error(kb, tmp_path, '{"id": "x", "id": "y"}')
     assert "'id' twice" in err.message
+
+
+def test_drug_and_regimen_names_in_history_stand_for_their_classes_and_are_kept_as_written(kb):
+    case = kb.parse_case({"id": "d", "history": {"prior_therapies": ["Keytruda", "FOLFOX", "chemotherapy"],
+                                                 "progressed_on": ["pembrolizumab"]}})
+    assert case.get("history.prior_therapies") == ("checkpoint_inhibitor", "chemotherapy", "platinum_chemotherapy")
+    assert case.get("history.progressed_on") == ("checkpoint_inhibitor",)
+    assert case.written_as("history.prior_therapies", "checkpoint_inhibitor") == ("Keytruda",)
+    assert case.written_as("history.progressed_on", "checkpoint_inhibitor") == ("pembrolizumab",)
+    assert case.as_dict()["history"] == {"prior_therapies": ["Keytruda", "FOLFOX", "chemotherapy"],
+                                         "progressed_on": ["pembrolizumab"]}
+    assert kb.parse_case(case.as_dict()) == case  # nothing written is lost on the way round
+
+
+def test_a_drug_name_is_refused_outside_the_treatment_history(kb):
+    with pytest.raises(CaseError) as info:
+        kb.case(regimen="pembrolizumab")
+    assert info.value.field == "treatment.regimen" and "not a valid term" in info.value.message
+
+
+@pytest.mark.parametrize("field, written, term", [
+    ("biomarker.mmr_msi", "MSS", "pmmr_mss"), ("biomarker.mmr_msi", "pMMR", "pmmr_mss"),
+    ("biomarker.mmr_msi", "MSI-H", "dmmr_msi_h"), ("biomarker.mmr_msi", "dMMR", "dmmr_msi_h"),
+    ("treatment.regimen", "monotherapy", "single_agent"), ("treatment.regimen", "single agent", "single_agent"),
+    ("treatment.regimen", "Single-Agent", "single_agent"),
+    ("biomarker.ntrk_fusion", "detected", "positive"), ("biomarker.ntrk_fusion", "not detected", "negative"),
+    ("biomarker.ntrk_fusion", "POS", "positive"), ("biomarker.ntrk_fusion", "neg", "negative"),
+    ("biomarker.her2", "+", "positive"), ("request", "continuation", "renewal"),
+    ("biomarker.idh", "IDH-wildtype", "wildtype"),
+])
+def test_a_synonym_or_abbreviation_is_read_as_its_term_and_kept_as_written(kb, field, written, term):
+    group, leaf = field.split(".") if "." in field else (None, field)
+    case = kb.parse_case({"id": "s", **({group: {leaf: written}} if group else {leaf: written})})
+    assert case.get(field) == term
+    assert case.written == ((field, written),) and case.written_as(field, term) == (written,)
+
+
+@pytest.mark.parametrize("field, written", [
+    ("biomarker.mmr_msi", "microsatellite whatever"), ("treatment.regimen", "polytherapy"),
+    ("request", "extension"), ("biomarker.ntrk_fusion", "equivocal"),
+])
+def test_a_word_that_is_not_a_term_lists_the_valid_terms_and_suggests_nothing(kb, tmp_path, field, written):
+    group, leaf = field.split(".") if "." in field else (None, field)
+    err = error(kb, tmp_path, {"id": "w", **({group: {leaf: written}} if group else {leaf: written})})
+    assert err.field == field and err.suggestion is None
+    assert "valid terms: " + ", ".join(kb.vocabulary.fields[field].term_names()) in err.message
+
+
+def test_every_problem_of_a_case_is_reported_at_once_with_its_field_and_suggestion(kb, tmp_path):
+    from laro_kb.errors import CaseErrors
+    err = error(kb, tmp_path, {"id": "many", "patient": {"agee": 5}, "biomarker": {"ntrk_fusion": "postive"},
+                               "treatment": {"line": 0},
+                               "history": {"prior_therapies": ["chemotherapyy", "aspirin"]}})
+    assert isinstance(err, CaseErrors)
+    assert [(e.file.endswith("case.json"), e.record, e.field, e.suggestion) for e in err.errors] == [
+        (True, "many", "patient.agee", "patient.age"),
+        (True, "many", "biomarker.ntrk_fusion", "positive"),
+        (True, "many", "treatment.line", None),
+        (True, "many", "history.prior_therapies", "chemotherapy"),
+        (True, "many", "history.prior_therapies", None)]
+    assert len(str(err).splitlines()) == 5 and "'aspirin' is not a valid term" in str(err)

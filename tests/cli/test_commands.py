@@ -18,7 +18,7 @@ def run(*args):
     return result
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir()))
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_file()))
 def test_decide_prints_the_decision_of_each_example(golden, example):
     result = run("decide", EXAMPLES / example)
     assert result.exit_code == 0, result.output
@@ -56,6 +56,21 @@ def test_an_unknown_section_suggests_the_nearest():
     result = run("pathways", "--section", "nsclcc")
     assert result.exit_code == 2
     assert result.output == "laro-kb: error: no section 'nsclcc' (did you mean 'nsclc'?)\n"
+
+
+def test_every_problem_of_a_bad_case_is_one_line_each_and_exit_2(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"id": "r2", "biomarker": {"ntrk_fusion": "postive", "mmr_msi": "MSS-ish"},
+                                "diagnosis": {"icd10": "lung"}}))
+    result = run("decide", path)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"laro-kb: error: {path}: record r2: field 'biomarker.ntrk_fusion': 'postive' is not a valid term "
+        "(did you mean 'positive'?)\n"
+        f"laro-kb: error: {path}: record r2: field 'biomarker.mmr_msi': 'MSS-ish' is not a valid term; valid terms: "
+        "dmmr_msi_h, pmmr_mss\n"
+        f"laro-kb: error: {path}: record r2: field 'diagnosis.icd10': 'lung' is not an ICD-10 code such as C34.90 "
+        "(or C3490)\n")
 
 
 def test_a_bad_case_is_one_line_naming_file_record_field_and_term(tmp_path):

@@ -87,3 +87,15 @@ def test_decision_why_and_whynot_print_the_cli_trees(kb, capsys):
     assert capsys.readouterr().out == explanation_text(kb.explain(d.case, ["nsclc.3a"])) + "\n"
     d.why()
     assert capsys.readouterr().out == explanation_text(kb.explain(d.case)) + "\n"
+
+
+def test_a_drug_name_is_shown_as_written_with_the_class_it_stands_for(kb):
+    from laro_kb.render.explanation import explanation_text
+    case = kb.parse_case({"id": "p", "request": "initial", "patient": {"age": 62}, "prescriber": "oncologist",
+                          "diagnosis": {"section": "colon"},
+                          "biomarker": {"ntrk_fusion": "positive", "mmr_msi": "dmmr_msi_h"},
+                          "disease": {"advanced": True}, "treatment": {"line": 2, "regimen": "single_agent"},
+                          "history": {"prior_therapies": ["pembrolizumab"], "progressed_on": ["pembrolizumab"]}})
+    text = explanation_text(kb.explain(case, ["colon.3"]))
+    assert "[met] progressed on checkpoint inhibitor immunotherapy: history.progressed_on = " \
+           "pembrolizumab (checkpoint inhibitor)" in text
