@@ -18,6 +18,7 @@ from ..knowledge.program import MAX_BODY, Atom, Comparison, Fact, Rule, Var, par
 from .findings import Finding
 
 SEVERITIES = ("error", "warning", "info")
+STRUCTURAL = ("negation-cycle", "criterion-cycle")  # a kb with these is not loaded
 # predicates that laro_kb itself queries (the kb's interface to the library): defined but unused is fine for these
 QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3", "step/2", "immutable/1", "is_a/2",
            "conflict/5", "subsection_of/2", "pathway/4", "policy_text/2", "section/4", "subsection/2",
@@ -253,13 +254,24 @@ def _citations(statements) -> list[Finding]:
 
 
 def run_static(directory) -> tuple[list[Finding], object]:
-    """Parse and check a kb directory; returns the findings and the loaded kb (None if it could not load)."""
+    """Parse and check a kb directory; returns the findings and the loaded kb (None if it could not load).
+
+    A kb with a structural error (recursion through negation, a criterion that is a part of itself) is not loaded:
+    it has no meaning, and loading it could recurse without end."""
     from ..knowledge.files import kb_files
     from ..knowledgebase import KnowledgeBase
+    from .structure import structure_findings
     statements, findings = parse_all(kb_files(Path(directory)))
     kb = None
     if not findings:
-        kb = KnowledgeBase(directory)
+        findings += structure_findings(statements)
+        if not any(f.code in STRUCTURAL for f in findings):
+            try:
+                kb = KnowledgeBase(directory)
+            except (KBError, RecursionError) as exc:
+                findings.append(Finding("error", "kb-does-not-load", getattr(exc, "message", None) or
+                                        "loading the kb recursed without end", "fix the rule or fact named, then "
+                                        "check again", getattr(exc, "file", None), getattr(exc, "line", None)))
     return findings + static_findings(statements, kb), kb
 
 

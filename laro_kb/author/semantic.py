@@ -30,7 +30,12 @@ def semantic_findings(kb) -> list[Finding]:
                 out.append(Finding("error", "dead-pathway", f"pathway {pid} can never be met: its criteria "
                                    f"{', '.join(w.conflict)} conflict", "correct one of the conflicting criteria",
                                    pathway=pid, **where.get(pid, {})))
+    from .policy import policy_findings
+    out += policy_findings(kb)
+    out += _impossible(kb)
+    out += _engine(kb, witnesses, where)
     out += _subsumption(kb, witnesses, where)
+    out += _redundant(kb, where)
     out += _thresholds(kb)
     out += _codes(kb)
     return out
@@ -61,27 +66,32 @@ def _subsumption(kb, witnesses, where) -> list[Finding]:
                 same = need_a == need_b and excl_a == excl_b
                 if same and a > b:
                     continue  # report an identical pair once
-                kind = "identical criteria to" if same else "subsumed by"
+                kind = "has identical criteria to" if same else "is subsumed by"
                 out.append(Finding("warning", "duplicate-pathway" if same else "subsumed-pathway",
-                                   f"pathway {a} has {kind} {b}: every patient {a} approves, {b} approves too",
+                                   f"pathway {a} {kind} {b}: every patient {a} approves, {b} approves too",
                                    "make the pathways differ, or note in docs/policy-notes.md why the overlap is the "
                                    "policy's own", pathway=a, **where.get(a, {})))
     return out
 
 
-def _implies(x: Criterion, y: Criterion, kb) -> bool:
-    """Whether x being met always means y is met (a sound, incomplete test on the criteria's forms)."""
-    if x is None or y is None:
+def _implies(x: Criterion, y: Criterion, kb, depth: int = 0) -> bool:
+    """Whether x being met always means y is met (a sound, incomplete test on the criteria's forms): an any_ set
+    implies y when each of its options does, and x implies an all_ set when it implies each part."""
+    if x is None or y is None or depth > 20:
         return False
     if x.id == y.id:
         return True
-    if x.form == "all_" and any(_implies(kb.criteria.get(p), y, kb) for p in x.parts):
+    if x.form == "any_" and all(_implies(kb.criteria.get(p), y, kb, depth + 1) for p in x.parts):
         return True
-    if y.form == "any_" and any(_implies(x, kb.criteria.get(p), kb) for p in y.parts):
+    if y.form == "all_" and all(_implies(x, kb.criteria.get(p), kb, depth + 1) for p in y.parts):
+        return True
+    if x.form == "all_" and any(_implies(kb.criteria.get(p), y, kb, depth + 1) for p in x.parts):
+        return True
+    if y.form == "any_" and any(_implies(x, kb.criteria.get(p), kb, depth + 1) for p in y.parts):
         return True
     if x.field and x.field == y.field:
         if x.form == y.form == "is_":
-            return set(x.values) <= set(y.values)
+            return all(v in y.values or _kind_of_any(kb, v, y.values) for v in x.values)
         lo = {"at_least": 0, "more_than": 1}
         hi = {"at_most": 0, "less_than": -1}
         if x.form in lo and y.form in lo:
@@ -89,6 +99,122 @@ def _implies(x: Criterion, y: Criterion, kb) -> bool:
         if x.form in hi and y.form in hi:
             return x.values[0] + hi[x.form] <= y.values[0] + hi[y.form]
     return False
+
+
+def _kind_of_any(kb, term, parents) -> bool:
+    up: dict = {}
+    for child, parent in kb.vocabulary.is_a:
+        up.setdefault(child, set()).add(parent)
+    seen, todo = set(), [term]
+    while todo:
+        t = todo.pop()
+        if t in parents:
+            return True
+        if t not in seen:
+            seen.add(t)
+            todo.extend(up.get(t, ()))
+    return False
+
+
+def _definitions(kb) -> dict[str, object]:
+    """criterion -> the first fact that defines it (for file and line)."""
+    forms = ("is_/3", "at_least/3", "more_than/3", "at_most/3", "less_than/3", "any_/2", "all_/2", "not_/2")
+    out: dict = {}
+    for st in kb.statements:
+        if not hasattr(st, "body") and st.atom.key in forms:
+            out.setdefault(st.values[0], st)
+    return out
+
+
+def _impossible(kb) -> list[Finding]:
+    """A criterion that no patient can meet: parts that need two terms of a one-term field, or values that the
+    vocabulary's conflicts forbid together."""
+    from ..explain.repair import Repairer, concrete
+    from ..explain.witness import _allowed_case
+    from ..case.model import Case
+    r = Repairer(kb, respect_immutable=False)
+    defs = _definitions(kb)
+    used = {k for (_, k) in kb.links}
+    out = []
+    for k, c in sorted(kb.criteria.items()):
+        if c.form not in ("all_", "any_", "not_") or k not in used:
+            continue
+        options = r._options(k, True, {})
+        if any(_allowed_case(kb, Case("c", tuple(concrete(o, {}, r._kind_of_any).items()))) for o in options):
+            continue
+        st = defs.get(k)
+        users = sorted(p for (p, kk) in kb.links if kk == k)
+        out.append(Finding("error", "impossible-criterion", f"criterion {k} can never be met: its parts need values "
+                           "that exclude one another (two terms of a one-term field, or a conflict of the "
+                           f"vocabulary); used by {', '.join(users)}", "correct the part that cannot hold with the "
+                           "others", st.file if st else None, st.line if st else None, users[0] if users else None))
+    return out
+
+
+def _engine(kb, witnesses, where) -> list[Finding]:
+    """The deciding engine on every witness: it approves the witness under its pathway, as the rules' proof does,
+    and gives each criterion of each candidate pathway one status."""
+    from ..errors import LaroError
+    cases = [(pid, w.case) for pid, w in sorted(witnesses.items()) if w.case is not None]
+    cids = [f"#check{i}" for i in range(len(cases))]
+    facts = [f for (_, case), cid in zip(cases, cids) for f in case.facts(cid, kb.vocabulary)]
+    try:
+        rows = kb.decider.report(facts, cids)
+    except (LaroError, RecursionError) as exc:
+        return [Finding("error", "engine-fails", f"the {kb.engine_name} engine cannot decide with this kb: "
+                        f"{getattr(exc, 'message', None) or type(exc).__name__}", "fix the rule named; run laro-kb "
+                        "check again", getattr(exc, "file", None), getattr(exc, "line", None))]
+    verdicts: dict[tuple, set] = {}
+    statuses: dict[tuple, set] = {}
+    for cid, kind, a, b, c in rows:
+        if kind == "verdict":
+            verdicts.setdefault((cid, a), set()).add(b)
+        elif kind == "status":
+            statuses.setdefault((cid, a, b), set()).add(c)
+    out = []
+    for (pid, case), cid in zip(cases, cids):
+        got = verdicts.get((cid, pid), set())
+        if got != {"approved"}:
+            out.append(Finding("error", "engine-disagrees", f"the rules prove that the witness of {pid} is approved "
+                               f"under it, but the {kb.engine_name} engine gives {', '.join(sorted(got)) or 'no verdict'}"
+                               f" (case: {', '.join(f'{f}={v}' for f, v in case.values)})",
+                               "a rule of kb/logic.dl derives contradictory verdicts; check its negations",
+                               pathway=pid, **where.get(pid, {})))
+    both = sorted({(pid, k, tuple(sorted(s))) for (cid, pid, k), s in statuses.items() if len(s) > 1})
+    for pid, k, s in both[:10]:
+        out.append(Finding("error", "criterion-status-conflict", f"criterion {k} of {pid} is {' and '.join(s)} at "
+                           "once for one patient: holds and fails (or their exclusion forms) are not exclusive",
+                           "check the negations of the holds/fails rules in kb/logic.dl", pathway=pid,
+                           **where.get(pid, {})))
+    return out
+
+
+def _redundant(kb, where) -> list[Finding]:
+    """Drafting slips a machine can find: a required criterion implied by another of the same pathway (it can never
+    matter), and an option of an any_ set implied by another option."""
+    out = []
+    defs = _definitions(kb)
+    for pid in sorted(kb.pathways):
+        needs = sorted(k for k, d in requirements(kb, pid) if d != "exclusion")
+        for k in needs:
+            by = next((o for o in needs if o != k and _implies(kb.criteria.get(o), kb.criteria.get(k), kb)
+                       and not _implies(kb.criteria.get(k), kb.criteria.get(o), kb)), None)
+            if by:
+                out.append(Finding("info", "criterion-never-matters", f"in pathway {pid}, {k} is met whenever {by} "
+                                   "is, so it can never change a decision", "remove it, or note in "
+                                   "docs/policy-notes.md why the policy states it", pathway=pid, **where.get(pid, {})))
+    for k, c in sorted(kb.criteria.items()):
+        if c.form != "any_":
+            continue
+        for p in c.parts:
+            by = next((o for o in c.parts if o != p and _implies(kb.criteria.get(p), kb.criteria.get(o), kb)), None)
+            if by:
+                st = defs.get(k)
+                out.append(Finding("info", "option-never-matters", f"option {p} of {k} is met only when option {by} "
+                                   "is, so it can never change whether the any_ set holds", "remove the option, or "
+                                   "note in docs/policy-notes.md why the policy lists it", st.file if st else None,
+                                   st.line if st else None))
+    return out
 
 
 def _thresholds(kb) -> list[Finding]:

@@ -47,14 +47,17 @@ def witness(kb, pid: str) -> Witness:
     options = [r._options(k, dim != "exclusion", {}) for k, dim in reqs]
     base = Case(f"witness-{pid}", ())
     leaves = 0
+    invalid = 0
     for merged in _consistent(options, {}, 0, r._kind_of_any):
         leaves += 1
         case = base.with_values(**concrete(merged, {}, r._kind_of_any))
-        if r.approves(case, pid):
+        if not _allowed_case(kb, case):  # values the vocabulary's conflicts forbid: no patient has them
+            invalid += 1
+        elif r.approves(case, pid):
             return Witness(pid, case)
         if leaves >= MAX_LEAVES:
             break
-    conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any)
+    conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any, kb if invalid else None)
     return Witness(pid, None, conflict, excluded)
 
 
@@ -95,6 +98,19 @@ def _valid(kb, case: Case) -> Optional[Case]:
     return None
 
 
+def _allowed_case(kb, case: Case) -> bool:
+    """Whether no conflict of the vocabulary forbids the case's values together."""
+    values = dict(case.values)
+    for c in kb.vocabulary.conflicts:
+        if _has(values.get(c.field1), c.value1) and _has(values.get(c.field2), c.value2):
+            return False
+    return True
+
+
+def _has(value, wanted) -> bool:
+    return value == wanted or (isinstance(value, tuple) and wanted in value)
+
+
 def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
     """Depth-first: every consistent choice of one option per criterion, smallest first."""
     if i == len(options):
@@ -106,13 +122,18 @@ def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
             yield from _consistent(options, combined, i + 1, kind_of)
 
 
-def _smallest_conflict(reqs, options, kind_of=None) -> tuple[tuple[str, ...], bool]:
+def _smallest_conflict(reqs, options, kind_of=None, kb=None) -> tuple[tuple[str, ...], bool]:
+    """The smallest set of criteria that cannot hold together (with ``kb``, also counting the vocabulary's
+    conflicts between values)."""
+    def possible(choices) -> bool:
+        return any(kb is None or _allowed_case(kb, Case("c", tuple(concrete(m, {}, kind_of).items())))
+                   for m in _consistent(choices, {}, 0, kind_of))
     for k, opts in zip(reqs, options):
         if not opts:
             return (k[0],), k[1] == "exclusion"
-    for size in (2, 3):
+    for size in (1, 2, 3):
         for combo in itertools.combinations(range(len(reqs)), size):
-            if not any(True for _ in _consistent([options[i] for i in combo], {}, 0, kind_of)):
+            if not possible([options[i] for i in combo]):
                 names = tuple(reqs[i][0] for i in combo)
                 return names, any(reqs[i][1] == "exclusion" for i in combo)
     return tuple(k for k, _ in reqs), False
