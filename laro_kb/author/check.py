@@ -8,7 +8,7 @@ semantic checks (witnesses, conflicts, subsumption, thresholds, code table) are 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.materialize import PATIENT_PREDICATES
@@ -193,6 +193,14 @@ def _criteria(statements, kb) -> list[Finding]:
     refs += [(st, st.values[1]) for form in ("any_", "all_", "not_") for st in _facts(statements, f"{form}/2")]
     refs += [(st, st.values[1]) for st in _facts(statements, "section_eligibility/2")]
     refs += [(st, st.values[1]) for st in _facts(statements, "section_indication/2")]
+    pathways = {st.values[0] for st in _facts(statements, "pathway/4")} | set(kb.pathways)
+    for link in LINKS + ("subsection", "policy_text"):
+        for st in _facts(statements, f"{link}/2"):
+            if st.values[0] not in pathways:
+                out.append(Finding("error", "undefined-pathway", f"{st.atom} names pathway {st.values[0]!r}, which is "
+                                   "not declared, so the fact is never used", _suggest(str(st.values[0]), pathways,
+                                                                                       "declare it with + pathway(...)"),
+                                   **_where(st)))
     for st, k in refs:
         if k not in engine_defined:
             out.append(Finding("error", "undefined-criterion", f"{st.atom} names criterion {k!r}, which is not "
@@ -281,6 +289,7 @@ class Report:
     findings: tuple[Finding, ...]
     pathways: int = 0
     statements: int = 0
+    kb: object = field(default=None, compare=False, repr=False)  # the loaded kb (None: it could not be loaded)
 
     def count(self, severity: str) -> int:
         return sum(f.severity == severity for f in self.findings)
@@ -295,10 +304,15 @@ def run_check(directory) -> Report:
     from .semantic import semantic_findings
     findings, kb = run_static(directory)
     if kb is not None and not any(f.severity == "error" for f in findings):
-        findings += semantic_findings(kb)
+        try:
+            findings += semantic_findings(kb)
+        except RecursionError:
+            findings.append(Finding("error", "kb-recursion", "the semantic checks recursed without end on this kb "
+                                    "(a criterion that leads back to itself?)", "fix the cycle, then check again"))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0, f.code, f.message))
-    return Report(str(directory), tuple(findings), len(kb.pathways) if kb else 0, len(kb.statements) if kb else 0)
+    return Report(str(directory), tuple(findings), len(kb.pathways) if kb else 0, len(kb.statements) if kb else 0,
+                  kb)
 
 
 __all__ = ["Finding", "Report", "parse_all", "static_findings", "run_static", "run_check", "SEVERITIES"]

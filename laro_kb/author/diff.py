@@ -112,8 +112,18 @@ def diff(old, new) -> DiffReport:
                                          "kinds of kb rows they read are the same, and so is the case vocabulary; "
                                          f"only {', '.join(touched)} differ"))
     patients, sources = diff_patients(old, new, rows, rules_changed)
-    a, errors_a, parsed = _decide(old, patients)
-    b, errors_b, _ = _decide(new, patients, parsed if old.vocabulary == new.vocabulary else None)
+    # the witnesses first; their variations only for the pathways whose witnesses show no change
+    first = [p for p in patients if p.stage == 0]
+    a, errors_a, parsed = _decide(old, first)
+    b, errors_b, _ = _decide(new, first, parsed if old.vocabulary == new.vocabulary else None)
+    shown = {name for p, x, y in zip(first, a, b) if x != y for name in
+             [p.pathway] + [name for name, _, _ in _what_differs(x, y)]}
+    rest = [p for p in patients if p.stage > 0 and (not p.pathway or p.pathway not in shown)]
+    if rest and not (errors_a or errors_b):
+        a2, errors_a, parsed = _decide(old, rest)
+        b2, errors_b, _ = _decide(new, rest, parsed if old.vocabulary == new.vocabulary else None)
+        first, a, b = first + rest, a + a2, b + b2
+    patients = first
     errors = tuple(f"the {v} version cannot decide: {e}" for v, e in (("old", errors_a), ("new", errors_b)) if e)
     found = tuple(PathwayDiff(p.pathway, "added" if p.pathway not in old.pathways and p.pathway in new.pathways
                               else "removed" if p.pathway in old.pathways and p.pathway not in new.pathways
@@ -187,7 +197,7 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
     cids = [f"#diff{i}" for i in where]
     facts = [f for i, cid in zip(where, cids) for f in parsed[i].facts(cid, kb.vocabulary)]
     try:
-        rows = kb.decider.report(facts, cids) if cids else []
+        rows = report_rows(kb, facts, cids) if cids else []
     except (LaroError, RecursionError) as exc:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return [("error", message)] * len(patients), message, parsed
@@ -197,6 +207,18 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
     for i, cid in zip(where, cids):
         out[i] = ("decided", frozenset(by_case[cid]))
     return out, "", parsed
+
+
+def report_rows(kb, facts: list, cids: list) -> list[tuple]:
+    """The report rows of many cases at once: in DuckDB when the kb decides with SQL (set-at-a-time is what it is
+    for; SQLite is tuned for one case), else with the kb's own engine."""
+    database = getattr(kb.decider, "database", None)
+    if database is not None and len(cids) > BATCH:
+        return database("duckdb").report(facts)
+    return kb.decider.report(facts, cids)
+
+
+BATCH = 8  # cases from which a batch goes to DuckDB
 
 
 def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:

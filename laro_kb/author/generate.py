@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import random
-import weakref
 from dataclasses import dataclass
 from typing import Optional
 
@@ -59,6 +58,8 @@ def _other_value(rng: random.Random, f, value):
 class Patient:
     case: Case
     source: str  # how it was built, for the report
+    pathway: str = ""  # the touched pathway it was built for ("" for a code or value no pathway reads)
+    stage: int = 0  # 0: a witness; 1: a witness varied (compared only for pathways the witnesses show no change in)
 
 
 OPTIONS_PER_WANT = 2  # cases per criterion made met, and made not met
@@ -75,23 +76,30 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
     consts = {v for removed, added in rows.values() for row in removed | added for v in row}
     every = set(old.pathways) | set(new.pathways)
     focus = _focus(kbs, rows, consts)
-    criteria = _with_parents(kbs, {c for kb in kbs for c in consts if c in kb.criteria})
+    sections = {p.section for kb in kbs for p in kb.pathways.values()}
+    # a criterion is changed by a row that defines it; a row that also names a pathway or a section links it there
+    defining = {v for removed, added in rows.values() for row in removed | added
+                if not set(row) & (every | sections) for v in row}
+    criteria = _with_parents(kbs, {c for kb in kbs for c in defining if c in kb.criteria})
     if rules_changed:
         touched = every
     else:
         touched = {c for c in consts if c in every}
-        touched |= {p for kb in kbs for (p, k) in kb.links if k in criteria or _reads(kb, k) & set(focus)}
-        sections = {c for c in consts if c in {p.section for kb in kbs for p in kb.pathways.values()}}
-        touched |= {p for kb in kbs for p, pw in kb.pathways.items() if pw.section in sections}
+        touched |= {p for kb in kbs for (p, k) in kb.links if k in criteria or _tests(kb, k, focus)}
+        named = consts & sections
+        touched |= {p for kb in kbs for p, pw in kb.pathways.items() if pw.section in named}
     out: dict[tuple, Patient] = {}
 
-    def add(case: Case, source: str) -> None:
-        out.setdefault(case.values, Patient(Case(f"diff-{len(out) + 1}", case.values), source))
+    current = [""]
+
+    def add(case: Case, source: str, stage: int = 1) -> None:
+        out.setdefault(case.values, Patient(Case(f"diff-{len(out) + 1}", case.values), source, current[0], stage))
 
     read_by_touched: set[str] = set()
     for pid in sorted(touched):
+        current[0] = pid
         for base in _bases(kbs, pid):
-            add(base, f"the witness of {pid}")
+            add(base, f"the witness of {pid}", 0)
             values = dict(base.values)
             reads: set[str] = set()
             for kb in kbs:
@@ -104,13 +112,14 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
                     if not rules_changed and k not in criteria:
                         continue  # an unchanged criterion: its own values cannot show the change
                     for want in (True, False):
-                        for option in repairer._options(k, want, values)[:OPTIONS_PER_WANT]:
+                        for option in _options(repairer, k, want, values):
                             add(base.with_values(**concrete(option, values, repairer._kind_of_any)),
                                 f"{pid} with {k} {'met' if want else 'not met'}")
                     add(base.with_values(**{f: None for f in fields}), f"{pid} with {k} undocumented")
             read_by_touched |= reads
             for name in sorted(set(focus) & reads):
                 _vary(base, name, focus[name], kbs, add, f"{pid} with the changed values of {name}")
+    current[0] = ""
     unread = [name for name in focus if name not in read_by_touched]
     if unread:  # values no criterion reads (a diagnosis code): on one witness of each section
         for base in _section_bases(kbs, consts):
@@ -186,23 +195,25 @@ def _bases(kbs, pid: str) -> list[Case]:
     return out
 
 
-_WITNESSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: witness case}
-
-
 def _witness(kb, pid: str) -> Optional[Case]:
-    """The witness of ``pid`` in ``kb``, found once per loaded kb (a kb's pathways do not change once loaded)."""
-    cache = _WITNESSES.setdefault(kb, {})
-    if pid not in cache:
-        cache[pid] = witness(kb, pid).case
-    return cache[pid]
+    try:
+        return witness(kb, pid).case
+    except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness
+        return None
+
+
+def _options(repairer, k: str, want: bool, values: dict) -> list[dict]:
+    try:
+        return repairer._options(k, want, values)[:OPTIONS_PER_WANT]
+    except RecursionError:
+        return []
 
 
 def _section_bases(kbs, consts: set) -> list[Case]:
     sections = {}
     for kb in kbs:
         for pid, p in sorted(kb.pathways.items()):
-            if p.section in consts or not (consts & {q.section for q in kb.pathways.values()}):
-                sections.setdefault(p.section, pid)
+            sections.setdefault(p.section, pid)
     return [c for pid in sections.values() for c in _bases(kbs, pid)[:1]]
 
 
@@ -214,6 +225,22 @@ def _reads(kb, k: str, seen: Optional[set] = None) -> set[str]:
         return set()
     seen.add(k)
     return {c.field} if c.field else {f for p in c.parts for f in _reads(kb, p, seen)}
+
+
+def _tests(kb, k: str, focus: dict, seen: Optional[set] = None) -> bool:
+    """Whether criterion ``k`` (through its parts) tests a focused value: a term the changed rows name (or a kind of
+    it), or any value of a focused number field."""
+    seen = seen if seen is not None else set()
+    c = kb.criteria.get(k)
+    if c is None or k in seen:
+        return False
+    seen.add(k)
+    if c.field:
+        if c.field not in focus:
+            return False
+        values = focus[c.field]
+        return c.form != "is_" or not values or bool(set(c.values) & values)
+    return any(_tests(kb, p, focus, seen) for p in c.parts)
 
 
 def _with_parents(kbs, criteria: set[str]) -> set[str]:

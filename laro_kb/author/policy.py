@@ -56,6 +56,44 @@ def policy_findings(kb) -> list[Finding]:
     out += _texts(kb, where, lines, blocks, path)
     out += _references(kb, lines, blocks, path)
     out += _numbers_in_policy(kb, where, lines, blocks, path)
+    out += _codes(kb, lines, path)
+    return out
+
+
+def policy_codes(lines: list[str]) -> dict[str, str]:
+    """The policy's code table: code -> description (tab-separated rows after the 'Code' header)."""
+    out: dict[str, str] = {}
+    start = next((i for i, line in enumerate(lines) if line.split("\t")[:2] == ["Code", "Description"]), None)
+    if start is None:
+        return out
+    for line in lines[start + 1:]:
+        cells = line.split("\t")
+        if len(cells) == 2 and re.fullmatch(r"[A-Z][0-9A-Z.]+", cells[0].strip()):
+            out[cells[0].strip()] = cells[1].strip()
+        elif line.strip().startswith(STOP_LINES):
+            break
+    return out
+
+
+def _codes(kb, lines, path) -> list[Finding]:
+    table = policy_codes(lines)
+    if not table:
+        return []
+    facts = {st.values[0]: st for st in kb.statements if not hasattr(st, "body") and st.atom.key == "code/3"}
+    out = []
+    for code, st in sorted(facts.items()):
+        if code not in table:
+            out.append(Finding("error", "code-table-mismatch", f"code {code} is not in the policy's code table "
+                               f"({path.name})", "list only the policy's codes, word for word", st.file, st.line))
+        elif normalize(str(st.values[2])) != normalize(table[code]):
+            out.append(Finding("error", "code-table-mismatch", f"code {code} reads {st.values[2]!r}, but the "
+                               f"policy's code table says {table[code]!r}", "copy the policy's description",
+                               st.file, st.line))
+    first = next(iter(facts.values()), None)
+    for code in sorted(set(table) - set(facts)):
+        out.append(Finding("error", "code-table-mismatch", f"the policy's code table lists {code} "
+                           f"({table[code]}), which the kb does not", f"add + code('{code}', ..., "
+                           f"'{table[code]}') to the code table", first.file if first else None, None))
     return out
 
 

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from ..explain.witness import requirements, witness
 from ..knowledge.pathways import Criterion
 from .findings import Finding
@@ -36,6 +38,7 @@ def semantic_findings(kb) -> list[Finding]:
     out += _engine(kb, witnesses, where)
     out += _subsumption(kb, witnesses, where)
     out += _redundant(kb, where)
+    out += _stems(kb, where)
     out += _thresholds(kb)
     out += _codes(kb)
     return out
@@ -74,7 +77,21 @@ def _subsumption(kb, witnesses, where) -> list[Finding]:
     return out
 
 
+_IMPLIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {(x, y): bool}
+
+
 def _implies(x: Criterion, y: Criterion, kb, depth: int = 0) -> bool:
+    """Whether x being met always means y is met (remembered per loaded kb)."""
+    if x is None or y is None:
+        return False
+    known = _IMPLIES.setdefault(kb, {})
+    key = (x.id, y.id)
+    if key not in known:
+        known[key] = _implies_now(x, y, kb, depth)
+    return known[key]
+
+
+def _implies_now(x: Criterion, y: Criterion, kb, depth: int = 0) -> bool:
     """Whether x being met always means y is met (a sound, incomplete test on the criteria's forms): an any_ set
     implies y when each of its options does, and x implies an all_ set when it implies each part."""
     if x is None or y is None or depth > 20:
@@ -159,14 +176,18 @@ def _engine(kb, witnesses, where) -> list[Finding]:
     cids = [f"#check{i}" for i in range(len(cases))]
     facts = [f for (_, case), cid in zip(cases, cids) for f in case.facts(cid, kb.vocabulary)]
     try:
-        rows = kb.decider.report(facts, cids)
+        from .diff import report_rows
+        rows = report_rows(kb, facts, cids)
     except (LaroError, RecursionError) as exc:
         return [Finding("error", "engine-fails", f"the {kb.engine_name} engine cannot decide with this kb: "
                         f"{getattr(exc, 'message', None) or type(exc).__name__}", "fix the rule named; run laro-kb "
                         "check again", getattr(exc, "file", None), getattr(exc, "line", None))]
     verdicts: dict[tuple, set] = {}
     statuses: dict[tuple, set] = {}
+    decisions: dict[str, set] = {}
     for cid, kind, a, b, c in rows:
+        if kind == "decision":
+            decisions.setdefault(cid, set()).add(a)
         if kind == "verdict":
             verdicts.setdefault((cid, a), set()).add(b)
         elif kind == "status":
@@ -180,6 +201,15 @@ def _engine(kb, witnesses, where) -> list[Finding]:
                                f" (case: {', '.join(f'{f}={v}' for f, v in case.values)})",
                                "a rule of kb/logic.dl derives contradictory verdicts; check its negations",
                                pathway=pid, **where.get(pid, {})))
+    wrong = [(pid, decisions.get(cid, set())) for (pid, _), cid in zip(cases, cids)
+             if decisions.get(cid, set()) != {"approve"}]
+    if wrong:
+        pid, got = wrong[0]
+        out.append(Finding("error", "decision-conflict", f"{len(wrong)} witnesses approved under their pathway are "
+                           f"not decided 'approve' alone (the witness of {pid} is decided "
+                           f"{' and '.join(sorted(got)) or 'nothing'})", "the decision rules of kb/logic.dl must give "
+                           "exactly one of approve, pend, deny; check their negations", pathway=pid,
+                           **where.get(pid, {})))
     both = sorted({(pid, k, tuple(sorted(s))) for (cid, pid, k), s in statuses.items() if len(s) > 1})
     for pid, k, s in both[:10]:
         out.append(Finding("error", "criterion-status-conflict", f"criterion {k} of {pid} is {' and '.join(s)} at "
@@ -215,6 +245,58 @@ def _redundant(kb, where) -> list[Finding]:
                                    "note in docs/policy-notes.md why the policy lists it", st.file if st else None,
                                    st.line if st else None))
     return out
+
+
+def _stems(kb, where) -> list[Finding]:
+    """What a pathway's text states but its criteria do not: an exclusion that every other option of the same
+    numbered criterion has (the stem's note applies to all its options), and a criterion whose own policy words
+    (criterion_text) the pathway quotes but does not link."""
+    from .policy import normalize
+    out = []
+    siblings: dict[tuple, list[str]] = {}
+    for pid, p in kb.pathways.items():
+        siblings.setdefault((p.section, p.number), []).append(pid)
+    for group in siblings.values():
+        if len(group) < 2:
+            continue
+        excl = {pid: {k for k, d in requirements(kb, pid) if d == "exclusion"} for pid in group}
+        for k in set().union(*excl.values()):
+            lacking = sorted(pid for pid in group if k not in excl[pid])
+            if len(lacking) == 1 and len(group) - len(lacking) >= 1 and len(group) >= 2:
+                pid = lacking[0]
+                out.append(Finding("warning", "option-lacks-exclusion", f"pathway {pid} lacks the exclusion {k} "
+                                   f"that the other options of criterion {kb.pathways[pid].number} "
+                                   f"({', '.join(sorted(set(group) - {pid}))}) have", f"add + exclusion('{pid}', "
+                                   f"'{k}'), or note in docs/policy-notes.md why this option differs",
+                                   pathway=pid, **where.get(pid, {})))
+    exclusions = {k for (_, k), d in kb.links.items() if d == "exclusion"}
+    texts = {k: normalize(c.text) for k, c in kb.criteria.items()
+             if k in exclusions and c.text and len(normalize(c.text).split()) >= 3}
+    for pid, p in sorted(kb.pathways.items()):
+        linked = {k for k, _ in requirements(kb, pid)}
+        reach = set(linked)
+        todo = list(linked)
+        while todo:
+            c = kb.criteria.get(todo.pop())
+            for part in (c.parts if c else ()):
+                if part not in reach:
+                    reach.add(part)
+                    todo.append(part)
+        quoted = normalize(p.text)
+        for k, words in sorted(texts.items()):
+            own = "." not in k or k.split(".", 1)[0] == p.section
+            if own and k not in reach and f" {words} " in f" {quoted} " and not _covered(kb, k, reach):
+                out.append(Finding("warning", "text-without-criterion", f"pathway {pid} quotes {kb.criteria[k].text!r}"
+                                   f", the words of criterion {k}, but does not require or exclude it",
+                                   f"link {k} to {pid}, or note in docs/policy-notes.md why the words add no "
+                                   "criterion", pathway=pid, **where.get(pid, {})))
+    return out
+
+
+def _covered(kb, k: str, reach: set) -> bool:
+    """Whether a criterion the pathway reaches means the same as k (k implies it and back)."""
+    ck = kb.criteria.get(k)
+    return any(_implies(ck, kb.criteria.get(o), kb) and _implies(kb.criteria.get(o), ck, kb) for o in reach)
 
 
 def _thresholds(kb) -> list[Finding]:

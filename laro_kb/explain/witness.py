@@ -10,6 +10,7 @@ the smallest set of criteria whose values conflict is reported.
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
@@ -37,11 +38,30 @@ class NearMiss:
 
 def requirements(kb, pid: str) -> list[tuple[str, str]]:
     """(criterion, dimension) of a pathway, as the kb links them."""
-    return sorted((k, dim) for (p, k), dim in kb.links.items() if p == pid)
+    index = _LINKS.get(kb)
+    if index is None:
+        index = _LINKS[kb] = {}
+        for (p, k), dim in kb.links.items():
+            index.setdefault(p, []).append((k, dim))
+    return sorted(index.get(pid, ()))
+
+
+_LINKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: [(criterion, dimension)]}
+
+
+_FOUND: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: Witness}
 
 
 def witness(kb, pid: str) -> Witness:
+    """The witness of ``pid``: found once per loaded kb (a loaded kb does not change), then remembered."""
     kb.pathway(pid)
+    known = _FOUND.setdefault(kb, {})
+    if pid not in known:
+        known[pid] = _search(kb, pid)
+    return known[pid]
+
+
+def _search(kb, pid: str) -> Witness:
     r = Repairer(kb)
     reqs = requirements(kb, pid)
     options = [r._options(k, dim != "exclusion", {}) for k, dim in reqs]
