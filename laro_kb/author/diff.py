@@ -112,13 +112,14 @@ def diff(old, new) -> DiffReport:
                                          "kinds of kb rows they read are the same, and so is the case vocabulary; "
                                          f"only {', '.join(touched)} differ"))
     patients, sources = diff_patients(old, new, rows, rules_changed)
-    # the witnesses first; their variations only for the pathways whose witnesses show no change
+    # the witnesses first; when a rule changed (every pathway touched), their variations only for the pathways whose
+    # witnesses show no change
     first = [p for p in patients if p.stage == 0]
     a, errors_a, parsed = _decide(old, first)
     b, errors_b, _ = _decide(new, first, parsed if old.vocabulary == new.vocabulary else None)
     shown = {name for p, x, y in zip(first, a, b) if x != y for name in
              [p.pathway] + [name for name, _, _ in _what_differs(x, y)]}
-    rest = [p for p in patients if p.stage > 0 and (not p.pathway or p.pathway not in shown)]
+    rest = [p for p in patients if p.stage > 0 and (not rules_changed or not p.pathway or p.pathway not in shown)]
     if rest and not (errors_a or errors_b):
         a2, errors_a, parsed = _decide(old, rest)
         b2, errors_b, _ = _decide(new, rest, parsed if old.vocabulary == new.vocabulary else None)
@@ -210,15 +211,21 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
 
 
 def report_rows(kb, facts: list, cids: list) -> list[tuple]:
-    """The report rows of many cases at once: in DuckDB when the kb decides with SQL (set-at-a-time is what it is
-    for; SQLite is tuned for one case), else with the kb's own engine."""
+    """The report rows of many cases: in DuckDB, set-at-a-time, when the kb decides with SQL and the cases are many;
+    a few cases one at a time in SQLite (which is tuned for one case); else with the kb's own engine."""
     database = getattr(kb.decider, "database", None)
-    if database is not None and len(cids) > BATCH:
+    if database is None:
+        return kb.decider.report(facts, cids)
+    if len(cids) >= MANY:
         return database("duckdb").report(facts)
-    return kb.decider.report(facts, cids)
+    by_case: dict[str, list] = {}
+    for f in facts:
+        by_case.setdefault(f[1], []).append(f)
+    sqlite = database("sqlite")
+    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
 
 
-BATCH = 8  # cases from which a batch goes to DuckDB
+MANY = 200  # cases from which a batch goes to DuckDB
 
 
 def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:
@@ -273,11 +280,14 @@ def _statuses(xo: frozenset, xn: frozenset, pid: str, verdict: str) -> tuple[str
     def mine(rows):
         return {r for r in rows if r[0] in ("status", "gap") and r[1] == pid}
     so, sn = mine(xo), mine(xn)
+    keys = sorted({r[2] for r in so ^ sn})
 
     def show(side):
-        status = ", ".join(f"{r[2]} {r[3]}" for r in sorted(side - (so & sn)) if r[0] == "status")
-        needs = ", ".join(sorted({r[3] for r in side - (so & sn) if r[0] == "gap"}))
-        return f"{verdict}: " + "; ".join(x for x in (status, f"needs {needs}" if needs else "") if x)
+        status = {r[2]: r[3] for r in side if r[0] == "status"}
+        needs = {r[2]: r[3] for r in side if r[0] == "gap"}
+        parts = [f"{k} {status[k]}" + (f" (needs {needs[k]})" if k in needs else "") if k in status
+                 else f"{k} not a criterion" for k in keys]
+        return f"{verdict} with " + ", ".join(parts)
     return show(so), show(sn)
 
 

@@ -81,6 +81,11 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
     defining = {v for removed, added in rows.values() for row in removed | added
                 if not set(row) & (every | sections) for v in row}
     criteria = _with_parents(kbs, {c for kb in kbs for c in defining if c in kb.criteria})
+    linked: dict[str, set] = {}  # pathway -> the criteria a changed row links to it
+    for removed, added in rows.values():
+        for row in removed | added:
+            for pid in set(row) & every:
+                linked.setdefault(pid, set()).update(v for v in row if any(v in kb.criteria for kb in kbs))
     if rules_changed:
         touched = every
     else:
@@ -109,7 +114,7 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
                 for k in sorted({k for (p, k) in kb.links if p == pid}):
                     fields = _reads(kb, k)
                     reads |= fields
-                    if not rules_changed and k not in criteria:
+                    if not rules_changed and k not in criteria and k not in linked.get(pid, ()):
                         continue  # an unchanged criterion: its own values cannot show the change
                     for want in (True, False):
                         for option in _options(repairer, k, want, values):

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import weakref
 
-from ..explain.witness import requirements, witness
+from ..explain.witness import MAX_LEAVES, requirements, witness
 from ..knowledge.pathways import Criterion
 from .findings import Finding
+
+
+DEEP_DEAD = 3  # dead pathways searched with the full bound of combinations
+FEW_LEAVES = 4  # combinations tried for each pathway after that
 
 
 def semantic_findings(kb) -> list[Finding]:
@@ -21,7 +25,10 @@ def semantic_findings(kb) -> list[Finding]:
     out: list[Finding] = []
     witnesses = {}
     for pid in kb.pathways:
-        w = witness(kb, pid)
+        # a kb whose rules approve nothing makes every search exhaust its bound: after a few dead pathways, the
+        # others are searched less deeply (they are reported dead all the same, and the cause is one rule)
+        dead = sum(v.case is None for v in witnesses.values())
+        w = witness(kb, pid, MAX_LEAVES if dead < DEEP_DEAD else FEW_LEAVES)
         witnesses[pid] = w
         if w.case is None:
             if w.only_when_excluded:
@@ -169,10 +176,14 @@ def _impossible(kb) -> list[Finding]:
 
 
 def _engine(kb, witnesses, where) -> list[Finding]:
-    """The deciding engine on every witness: it approves the witness under its pathway, as the rules' proof does,
-    and gives each criterion of each candidate pathway one status."""
+    """The deciding engine on a witness of each section: it approves the witness under its pathway, as the rules'
+    proof does, gives each criterion of each candidate pathway one status, and makes one decision."""
     from ..errors import LaroError
-    cases = [(pid, w.case) for pid, w in sorted(witnesses.items()) if w.case is not None]
+    sections: dict[str, str] = {}  # one witness per section: a broken rule shows in every section
+    for pid, w in sorted(witnesses.items()):
+        if w.case is not None:
+            sections.setdefault(kb.pathways[pid].section, pid)
+    cases = [(pid, witnesses[pid].case) for pid in sorted(sections.values())]
     cids = [f"#check{i}" for i in range(len(cases))]
     facts = [f for (_, case), cid in zip(cases, cids) for f in case.facts(cid, kb.vocabulary)]
     try:

@@ -52,16 +52,17 @@ _LINKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {path
 _FOUND: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: Witness}
 
 
-def witness(kb, pid: str) -> Witness:
-    """The witness of ``pid``: found once per loaded kb (a loaded kb does not change), then remembered."""
+def witness(kb, pid: str, max_leaves: int = MAX_LEAVES) -> Witness:
+    """The witness of ``pid``: found once per loaded kb (a loaded kb does not change), then remembered.
+    ``max_leaves`` bounds the combinations the rules are asked to prove before the pathway is called dead."""
     kb.pathway(pid)
     known = _FOUND.setdefault(kb, {})
     if pid not in known:
-        known[pid] = _search(kb, pid)
+        known[pid] = _search(kb, pid, max_leaves)
     return known[pid]
 
 
-def _search(kb, pid: str) -> Witness:
+def _search(kb, pid: str, max_leaves: int = MAX_LEAVES) -> Witness:
     r = Repairer(kb)
     reqs = requirements(kb, pid)
     options = [r._options(k, dim != "exclusion", {}) for k, dim in reqs]
@@ -75,7 +76,7 @@ def _search(kb, pid: str) -> Witness:
             invalid += 1
         elif r.approves(case, pid):
             return Witness(pid, case)
-        if leaves >= MAX_LEAVES:
+        if leaves >= max_leaves:
             break
     conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any, kb if invalid else None)
     return Witness(pid, None, conflict, excluded)
