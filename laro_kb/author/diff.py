@@ -150,7 +150,7 @@ def _statement_changes(old: list, new: list) -> list[tuple[str, StatementChange]
             key = st.atom.key if isinstance(st, Fact) else st.head.key
             text = f"+ {st.atom}" if isinstance(st, Fact) else str(st)
             out.append((key, StatementChange(sign, f"{Path(st.file).name}:{st.line}", text)))
-    out.sort(key=lambda kc: (kc[1].where.split(":")[0], int(kc[1].where.split(":")[1]), kc[1].sign))
+    out.sort(key=lambda kc: (kc[1].where.split(":")[0], int(kc[1].where.split(":")[1]), kc[1].sign == "+"))
     return out
 
 
@@ -273,7 +273,7 @@ def _what_differs(x: tuple, y: tuple) -> list[tuple[str, str, str]]:
 
 
 def _verdict(rows: frozenset, pid: str) -> str:
-    return next((r[2] for r in rows if r[0] == "verdict" and r[1] == pid), "not a candidate")
+    return " and ".join(sorted(r[2] for r in rows if r[0] == "verdict" and r[1] == pid)) or "not a candidate"
 
 
 def _statuses(xo: frozenset, xn: frozenset, pid: str, verdict: str) -> tuple[str, str]:

@@ -46,6 +46,7 @@ def semantic_findings(kb) -> list[Finding]:
     out += _subsumption(kb, witnesses, where)
     out += _redundant(kb, where)
     out += _stems(kb, where)
+    out += _hierarchy(kb)
     out += _thresholds(kb)
     out += _codes(kb)
     return out
@@ -304,6 +305,55 @@ def _stems(kb, where) -> list[Finding]:
     return out
 
 
+def _hierarchy(kb) -> list[Finding]:
+    """A term that lost its place in the term hierarchy (is_a): a term whose name extends another term of its field
+    ('IVB' of 'IV', 'multiple_lung_nodules' of 'lung_nodules') but is not a kind of it; and, in a field whose terms
+    nearly all descend from one root, a term that is a kind of nothing."""
+    parents: dict[str, set] = {}
+    for child, parent in kb.vocabulary.is_a:
+        parents.setdefault(child, set()).add(parent)
+    where = {}
+    for st in kb.statements:
+        if not hasattr(st, "body") and st.atom.key in ("term/3", "therapy/2"):
+            where.setdefault(st.values[1] if st.atom.key == "term/3" else st.values[0], st)
+    out = []
+    seen = set()
+    for f in sorted(kb.vocabulary.fields.values(), key=lambda f: f.name):
+        terms = set(f.term_names())
+        if not any(t in parents for t in terms):
+            continue
+        for x in sorted(terms):
+            for y in sorted(terms):
+                named = x != y and (x.endswith("_" + y) or x.startswith(y + "_")
+                                    or (x.startswith(y) and len(x) == len(y) + 1 and x[-1] in "ABCDEFGH"))
+                if named and not _kind_of_any(kb, x, (y,)) and (x, y) not in seen:
+                    seen.add((x, y))
+                    st = where.get(x)
+                    out.append(Finding("warning", "term-not-kind", f"term {x!r} of {f.name} names {y!r} but is not "
+                                       "a kind of it (no is_a), so a criterion on it does not count it",
+                                       f"add + is_a('{x}', '{y}'), or rename the term", st.file if st else None,
+                                       st.line if st else None))
+        roots: dict[str, set] = {}
+        for t in terms:
+            top = {t}
+            while any(parents.get(u) for u in top):
+                top = {p for u in top for p in (parents.get(u) or {u})}
+            for r in top:
+                roots.setdefault(r, set()).add(t)
+        main = max(roots.values(), key=len)
+        if len(main) >= 0.8 * len(terms) and len(terms) >= 5:
+            root = next(r for r, ts in roots.items() if ts is main)
+            for r, ts in sorted(roots.items()):
+                if r != root and r not in parents and (r, root) not in seen:
+                    seen.add((r, root))
+                    st = where.get(r)
+                    out.append(Finding("warning", "term-without-kind", f"term {r!r} of {f.name} is a kind of "
+                                       f"nothing, while {len(main)} of its {len(terms)} terms are kinds of {root!r}",
+                                       f"add its + is_a('{r}', ...) link", st.file if st else None,
+                                       st.line if st else None))
+    return out
+
+
 def _covered(kb, k: str, reach: set) -> bool:
     """Whether a criterion the pathway reaches means the same as k (k implies it and back)."""
     ck = kb.criteria.get(k)
@@ -352,11 +402,18 @@ def _codes(kb) -> list[Finding]:
     listed = {c for c, _, _ in kb.engine.ask("code", None, None, None)}
     drugs = {c for (c,) in kb.engine.ask("drug_code", None)}
     sections = {p.section for p in kb.pathways.values()} - {s for (s,) in kb.engine.ask("general_section", None)}
+    facts = {(st.atom.key, st.values[0]): st for st in kb.statements
+             if not hasattr(st, "body") and st.atom.key in ("section/4", "code/3")}
+
+    def at(key, value) -> dict:
+        st = facts.get((key, value))
+        return {"file": st.file, "line": st.line} if st else {}
     out = []
     for s in sorted(sections - coded_sections):
         out.append(Finding("warning", "section-without-code", f"section {s} has no code in the policy's code table",
-                           "add the section's ICD-10 code to kb/codes.dl, or note the gap in docs/policy-notes.md"))
+                           "add the section's ICD-10 code to kb/codes.dl, or note the gap in docs/policy-notes.md",
+                           **at("section/4", s)))
     for c in sorted(listed - codes - drugs):
         out.append(Finding("warning", "code-without-section", f"code {c} is mapped to no section",
-                           "add code_section(...) in kb/codes.dl"))
+                           "add code_section(...) in kb/codes.dl", **at("code/3", c)))
     return out
