@@ -1,4 +1,5 @@
-"""Packaging: the wheel carries every module of laro_kb/ and kb/ inside the package, and the console script."""
+"""Packaging: the wheel carries every module of laro_kb/ and kb/ (with its policy text) inside the package, and the
+console script."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ def test_the_wheel_ships_every_module_every_kb_file_and_the_console_script(tmp_p
     names = set(zipfile.ZipFile(wheel).namelist())
     kb_files = {f"laro_kb/kb/{p.relative_to(KB_DIR).as_posix()}" for p in KB_DIR.rglob("*.dl")}
     assert kb_files and kb_files <= names
+    policy = {f"laro_kb/kb/{p.relative_to(KB_DIR).as_posix()}" for p in KB_DIR.glob("policy/*.txt")}
+    assert policy and policy <= names  # the policy text that laro-kb check compares the kb with
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "laro_kb").rglob("*.py")}
     assert len(modules) > 30 and sorted(modules - names) == []
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]

@@ -8,7 +8,7 @@ semantic checks (witnesses, conflicts, subsumption, thresholds, code table) are 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.materialize import PATIENT_PREDICATES
@@ -18,6 +18,7 @@ from ..knowledge.program import MAX_BODY, Atom, Comparison, Fact, Rule, Var, par
 from .findings import Finding
 
 SEVERITIES = ("error", "warning", "info")
+STRUCTURAL = ("negation-cycle", "criterion-cycle")  # a kb with these is not loaded
 # predicates that laro_kb itself queries (the kb's interface to the library): defined but unused is fine for these
 QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3", "step/2", "immutable/1", "is_a/2",
            "conflict/5", "subsection_of/2", "pathway/4", "policy_text/2", "section/4", "subsection/2",
@@ -196,6 +197,14 @@ def _criteria(statements, kb) -> list[Finding]:
     refs += [(st, st.values[1]) for form in ("any_", "all_", "not_") for st in _facts(statements, f"{form}/2")]
     refs += [(st, st.values[1]) for st in _facts(statements, "section_eligibility/2")]
     refs += [(st, st.values[1]) for st in _facts(statements, "section_indication/2")]
+    pathways = {st.values[0] for st in _facts(statements, "pathway/4")} | set(kb.pathways)
+    for link in LINKS + ("subsection", "policy_text"):
+        for st in _facts(statements, f"{link}/2"):
+            if st.values[0] not in pathways:
+                out.append(Finding("error", "undefined-pathway", f"{st.atom} names pathway {st.values[0]!r}, which is "
+                                   "not declared, so the fact is never used", _suggest(str(st.values[0]), pathways,
+                                                                                       "declare it with + pathway(...)"),
+                                   **_where(st)))
     for st, k in refs:
         if k not in engine_defined:
             out.append(Finding("error", "undefined-criterion", f"{st.atom} names criterion {k!r}, which is not "
@@ -257,13 +266,24 @@ def _citations(statements) -> list[Finding]:
 
 
 def run_static(directory) -> tuple[list[Finding], object]:
-    """Parse and check a kb directory; returns the findings and the loaded kb (None if it could not load)."""
+    """Parse and check a kb directory; returns the findings and the loaded kb (None if it could not load).
+
+    A kb with a structural error (recursion through negation, a criterion that is a part of itself) is not loaded:
+    it has no meaning, and loading it could recurse without end."""
     from ..knowledge.files import kb_files
     from ..knowledgebase import KnowledgeBase
+    from .structure import structure_findings
     statements, findings = parse_all(kb_files(Path(directory)))
     kb = None
     if not findings:
-        kb = KnowledgeBase(directory)
+        findings += structure_findings(statements)
+        if not any(f.code in STRUCTURAL for f in findings):
+            try:
+                kb = KnowledgeBase(directory)
+            except (KBError, RecursionError) as exc:
+                findings.append(Finding("error", "kb-does-not-load", getattr(exc, "message", None) or
+                                        "loading the kb recursed without end", "fix the rule or fact named, then "
+                                        "check again", getattr(exc, "file", None), getattr(exc, "line", None)))
     return findings + static_findings(statements, kb), kb
 
 
@@ -273,6 +293,7 @@ class Report:
     findings: tuple[Finding, ...]
     pathways: int = 0
     statements: int = 0
+    kb: object = field(default=None, compare=False, repr=False)  # the loaded kb (None: it could not be loaded)
 
     def count(self, severity: str) -> int:
         return sum(f.severity == severity for f in self.findings)
@@ -287,10 +308,15 @@ def run_check(directory) -> Report:
     from .semantic import semantic_findings
     findings, kb = run_static(directory)
     if kb is not None and not any(f.severity == "error" for f in findings):
-        findings += semantic_findings(kb)
+        try:
+            findings += semantic_findings(kb)
+        except RecursionError:
+            findings.append(Finding("error", "kb-recursion", "the semantic checks recursed without end on this kb "
+                                    "(a criterion that leads back to itself?)", "fix the cycle, then check again"))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f.severity], f.file or "", f.line or 0, f.code, f.message))
-    return Report(str(directory), tuple(findings), len(kb.pathways) if kb else 0, len(kb.statements) if kb else 0)
+    return Report(str(directory), tuple(findings), len(kb.pathways) if kb else 0, len(kb.statements) if kb else 0,
+                  kb)
 
 
 __all__ = ["Finding", "Report", "parse_all", "static_findings", "run_static", "run_check", "SEVERITIES"]

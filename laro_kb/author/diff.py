@@ -1,217 +1,356 @@
-"""``laro-kb diff OLD NEW``: which decisions change between two versions of the knowledge base.
+"""``laro-kb diff OLD NEW``: what an edit of the knowledge base changes, and which decisions it changes.
 
-A pathway's verdict is a function of the criteria it requires and excludes. Each criterion is expanded as the kb
-defines it: its form, field, terms (with every term that is a kind of them), bound, and the expansion of its parts.
-The two versions are then compared pathway by pathway:
+"No change" is said only when it is proved, and "decisions unchanged" likewise; otherwise the report says what was
+compared. The steps:
 
-- when the evaluation rules (the kb's rules, as opposed to its facts) are the same in both versions and a pathway's
-  expansion is the same, the pathway decides every patient the same way: "no change" is a proof, not a sample;
-- when they differ, every combination of values of the fields that the changed criteria read is tried: each term the
-  criteria mention, another term, each boundary value (B-1, B, B+1) of each bound, true/false, and undocumented.
-  These are tried on top of a case that the pathway approves (its witness in either version), so that the other
-  criteria hold and the change shows. Each verdict that differs is reported with its example patient and the rules
-  responsible in each version.
+1. **Statements.** Both versions are parsed (:mod:`laro_kb.knowledge.program`) and compared as sets of statements,
+   each without its file and line. Equal sets, and the same policy text (``kb/policy/``), prove that nothing changed:
+   the edit only reordered statements, moved them between files or touched comments.
+2. **What decides.** A decision is the kb's ``report/5`` rows for a case. They are computed by the rules that read
+   patient facts (the *dynamic* rules) from the rows of the static predicates those rules read (the same inputs the
+   SQL program is compiled with, :func:`laro_kb.engine.sql.static_inputs`), and the case is validated against the
+   vocabulary. When the dynamic rules are the same, every input row is the same and the vocabulary is the same, every
+   patient is decided the same way in both versions: the decisions are proved unchanged, and only texts, labels or
+   citations differ (listed).
+3. **Who may change.** Otherwise, the input rows that differ name the pathways, criteria, fields, terms and codes
+   they touch; a pathway is touched when a changed row names it, one of its criteria (through composite parts), or a
+   field or term its criteria read. When a dynamic rule differs (``kb/logic.dl``), every pathway is touched.
+4. **Patients.** For each touched pathway, witnesses in either version (:mod:`laro_kb.author.generate`): a case it
+   approves, each of its criteria made met, not met and undocumented in turn, and every value that the changed rows
+   name set on the fields they concern. All are decided set-at-a-time by each version's engine (the SQL engine, in
+   DuckDB for many cases), and every decision that differs (outcome, verdict, criterion status, what a pend needs,
+   code notes, or a case that one version refuses) is reported with its example patient.
+
+A sample proves nothing: when no compared patient differs, the report says "decisions compared for N patients built
+from ...; not proven".
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
 
 from ..case.model import Case
-from ..explain.explanation import CID
-from ..explain.trace import Tracer
-from ..explain.witness import requirements, witness
+from ..engine.sql import static_inputs, static_keys
+from ..errors import LaroError
 from ..knowledge.program import Fact, Rule
-from .check import FORMS, LINKS
+from .generate import Patient, diff_patients
 
-MAX_COMBINATIONS = 20000
+MAX_EXAMPLES = 3
+POLICY_DIR = "policy"
+# what case validation reads from the kb (laro_kb.knowledge.vocabulary): a change here can refuse a case
+VOCABULARY = ("field/3", "term/3", "bounds/3", "step/2", "conflict/5", "is_a/2", "subsection_of/2")
 
 
 @dataclass(frozen=True)
-class VerdictChange:
+class StatementChange:
+    sign: str  # '-' only in the old version, '+' only in the new one
+    where: str  # file:line
+    text: str
+
+
+@dataclass(frozen=True)
+class Example:
     case: Case
-    old: str
+    old: str  # the decision (or what the pathway's verdict was) in the old version
     new: str
+    source: str  # how the patient was built
 
 
 @dataclass(frozen=True)
 class PathwayDiff:
-    pathway: str
-    status: str  # 'added', 'removed', 'changed', 'unchanged'
-    changed_criteria: tuple[str, ...] = ()
-    old_rules: tuple[str, ...] = ()  # file:line  statement, of the criteria that differ
-    new_rules: tuple[str, ...] = ()
-    tried: int = 0
-    changes: tuple[VerdictChange, ...] = ()  # first examples of patients whose verdict differs
-    differing: int = 0  # how many tried patients differ
-    complete: bool = True  # every combination was tried
+    pathway: str  # a pathway id, or 'decision' / 'code notes' / 'case validation' for a change tied to no pathway
+    status: str  # 'added', 'removed' or 'changed'
+    differing: int  # compared patients whose decision on it differs
+    examples: tuple[Example, ...] = ()
 
 
 @dataclass(frozen=True)
 class DiffReport:
     old: str
     new: str
-    rules_changed: bool
-    pathways: tuple[PathwayDiff, ...]
+    statements: tuple[StatementChange, ...]  # the statements that differ (empty: the same statement sets)
+    policy_changed: bool  # the policy text shipped with the kb differs
+    touched: tuple[str, ...]  # predicates whose facts or rules differ
+    proof: str  # why decisions are unchanged, when proved; '' otherwise
+    compared: int = 0  # patients compared
+    sources: tuple[str, ...] = ()  # what the patients were built from
+    pathways: tuple[PathwayDiff, ...] = ()  # the decisions that change, by pathway
+    errors: tuple[str, ...] = ()  # a version that cannot decide at all
+
+    @property
+    def identical(self) -> bool:
+        """Proved: the same statements (modulo order, files and comments) and the same policy text."""
+        return not self.statements and not self.policy_changed
+
+    @property
+    def decisions_proved_unchanged(self) -> bool:
+        return bool(self.proof)
 
     @property
     def changed(self) -> tuple[PathwayDiff, ...]:
-        return tuple(p for p in self.pathways if p.status != "unchanged" and (p.status != "changed" or p.differing))
+        return self.pathways
 
     @property
     def no_change(self) -> bool:
-        return not self.changed
+        return self.identical
 
 
 def diff(old, new) -> DiffReport:
-    rules_changed = _rules(old) != _rules(new)
+    """Compare two loaded knowledge bases (laro_kb.KnowledgeBase)."""
+    changes = _statement_changes(old.statements, new.statements)
+    policy_changed = _policy(old.directory) != _policy(new.directory)
+    touched = tuple(sorted({_key(c) for c in changes}))
+    base = dict(old=str(old.directory), new=str(new.directory), statements=tuple(c for _, c in changes),
+                policy_changed=policy_changed, touched=touched)
+    if not changes:
+        return DiffReport(**base, proof="the two versions have the same statements")
+    rules_changed, rows, vocabulary_changed = _inputs(old, new)
+    if not rules_changed and not rows and not vocabulary_changed:
+        return DiffReport(**base, proof=(f"the rules that decide and the {len(static_inputs(new.statements))} "
+                                         "kinds of kb rows they read are the same, and so is the case vocabulary; "
+                                         f"only {', '.join(touched)} differ"))
+    patients, sources = diff_patients(old, new, rows, rules_changed)
+    # the witnesses first; when a rule changed (every pathway touched), their variations only for the pathways whose
+    # witnesses show no change
+    first = [p for p in patients if p.stage == 0]
+    a, errors_a, parsed = _decide(old, first)
+    b, errors_b, _ = _decide(new, first, parsed if old.vocabulary == new.vocabulary else None)
+    shown = {name for p, x, y in zip(first, a, b) if x != y for name in
+             [p.pathway] + [name for name, _, _ in _what_differs(x, y)]}
+    rest = [p for p in patients if p.stage > 0 and (not rules_changed or not p.pathway or p.pathway not in shown)]
+    if rest and not (errors_a or errors_b):
+        a2, errors_a, parsed = _decide(old, rest)
+        b2, errors_b, _ = _decide(new, rest, parsed if old.vocabulary == new.vocabulary else None)
+        first, a, b = first + rest, a + a2, b + b2
+    patients = first
+    errors = tuple(f"the {v} version cannot decide: {e}" for v, e in (("old", errors_a), ("new", errors_b)) if e)
+    found = tuple(PathwayDiff(p.pathway, "added" if p.pathway not in old.pathways and p.pathway in new.pathways
+                              else "removed" if p.pathway in old.pathways and p.pathway not in new.pathways
+                              else p.status, p.differing, p.examples) for p in _differences(patients, a, b))
+    return DiffReport(**base, proof="", compared=len(patients), sources=sources, pathways=found, errors=errors)
+
+
+def _key(change) -> str:
+    return change[0]
+
+
+def _statement_changes(old: list, new: list) -> list[tuple[str, StatementChange]]:
+    def keyed(statements):
+        out = {}
+        for st in statements:
+            out.setdefault(_identity(st), st)
+        return out
+    ko, kn = keyed(old), keyed(new)
     out = []
-    for pid in sorted(set(old.pathways) | set(new.pathways)):
-        if pid not in new.pathways:
-            out.append(PathwayDiff(pid, "removed"))
+    for sign, mine, other in (("-", ko, kn), ("+", kn, ko)):
+        for k in sorted(mine.keys() - other.keys(), key=repr):
+            st = mine[k]
+            key = st.atom.key if isinstance(st, Fact) else st.head.key
+            text = f"+ {st.atom}" if isinstance(st, Fact) else str(st)
+            out.append((key, StatementChange(sign, f"{Path(st.file).name}:{st.line}", text)))
+    out.sort(key=lambda kc: (kc[1].where.split(":")[0], int(kc[1].where.split(":")[1]), kc[1].sign == "+"))
+    return out
+
+
+def _identity(st) -> tuple:
+    return ("fact", st.atom) if isinstance(st, Fact) else ("rule", st.head, st.body)
+
+
+def _policy(directory) -> dict[str, str]:
+    folder = Path(directory) / POLICY_DIR
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))} if folder.is_dir() else {}
+
+
+def _inputs(old, new) -> tuple[bool, dict[str, tuple[set, set]], bool]:
+    """Whether the dynamic rules differ; the static input rows that differ (key -> (old only, new only)); and
+    whether the case vocabulary differs."""
+    def dynamic(kb):
+        static = static_keys(kb.statements)
+        return {(st.head, st.body) for st in kb.statements if isinstance(st, Rule) and st.head.key not in static}
+    rules_changed = dynamic(old) != dynamic(new)
+    rows = {}
+    keys = set(static_inputs(old.statements)) | set(static_inputs(new.statements)) | set(VOCABULARY)
+    for key in sorted(keys):
+        ro, rn = set(old.engine.rows(key)), set(new.engine.rows(key))
+        if ro != rn:
+            rows[key] = (ro - rn, rn - ro)
+    return rules_changed, rows, old.vocabulary != new.vocabulary
+
+
+def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple[list, str, list]:
+    """Each patient's decision in ``kb`` as a comparable value (its ``report/5`` rows, or why the case is refused),
+    decided set-at-a-time by the kb's engine; the parsed cases are returned for reuse."""
+    from ..errors import CaseError
+    out: list = [None] * len(patients)
+    if parsed is None:
+        parsed = []
+        for p in patients:
+            try:
+                parsed.append(kb.parse_case(p.case.as_dict()))
+            except CaseError as exc:
+                parsed.append(("refused", exc.message))
+    where = [i for i, c in enumerate(parsed) if isinstance(c, Case)]
+    for i, c in enumerate(parsed):
+        if not isinstance(c, Case):
+            out[i] = c
+    cids = [f"#diff{i}" for i in where]
+    facts = [f for i, cid in zip(where, cids) for f in parsed[i].facts(cid, kb.vocabulary)]
+    try:
+        rows = report_rows(kb, facts, cids) if cids else []
+    except (LaroError, RecursionError) as exc:
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return [("error", message)] * len(patients), message, parsed
+    by_case: dict[str, set] = {cid: set() for cid in cids}
+    for row in rows:
+        by_case[row[0]].add(row[1:])
+    for i, cid in zip(where, cids):
+        out[i] = ("decided", frozenset(by_case[cid]))
+    return out, "", parsed
+
+
+def report_rows(kb, facts: list, cids: list) -> list[tuple]:
+    """The report rows of many cases: in DuckDB, set-at-a-time, when the kb decides with SQL and the cases are many;
+    a few cases one at a time in SQLite (which is tuned for one case); else with the kb's own engine."""
+    database = getattr(kb.decider, "database", None)
+    if database is None:
+        return kb.decider.report(facts, cids)
+    if len(cids) >= MANY:
+        return database("duckdb").report(facts)
+    by_case: dict[str, list] = {}
+    for f in facts:
+        by_case.setdefault(f[1], []).append(f)
+    sqlite = database("sqlite")
+    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
+
+
+MANY = 200  # cases from which a batch goes to DuckDB
+
+
+def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:
+    groups: dict[str, list] = {}
+    for p, x, y in zip(patients, a, b):
+        if x == y:
             continue
-        if pid not in old.pathways:
-            out.append(PathwayDiff(pid, "added"))
-            continue
-        eo, en = _expand_pathway(old, pid), _expand_pathway(new, pid)
-        if eo == en and not rules_changed:
-            out.append(PathwayDiff(pid, "unchanged"))
-            continue
-        changed = tuple(sorted(k for k in set(eo) | set(en) if eo.get(k) != en.get(k))) or tuple(sorted(eo))
-        out.append(_compare(old, new, pid, changed))
-    return DiffReport(str(old.directory), str(new.directory), rules_changed, tuple(out))
-
-
-def _rules(kb) -> frozenset:
-    return frozenset((st.head, st.body) for st in kb.statements if isinstance(st, Rule))
-
-
-def _expand_pathway(kb, pid: str) -> dict:
-    return {k: (dim, _expand(kb, k, set())) for k, dim in requirements(kb, pid)}
-
-
-def _expand(kb, k: str, seen: set):
-    c = kb.criteria.get(k)
-    if c is None or k in seen:
-        return ("undefined", k)
-    if c.parts:
-        return (c.form, tuple(sorted(_expand(kb, p, seen | {k}) for p in c.parts)))
-    if c.form == "is_":
-        kinds = {v: tuple(sorted(t for t, _ in kb.engine.ask("kind_of", None, v))) for v in c.values}
-        return (c.form, c.field, tuple(sorted((repr(v), kinds[v]) for v in c.values)))
-    return (c.form, c.field, c.values)
-
-
-def _compare(old, new, pid: str, changed: tuple[str, ...]) -> PathwayDiff:
-    fields = sorted({f for kb in (old, new) for k in changed for f in _fields(kb, k)})
-    bases = [w.case for w in (witness(new, pid), witness(old, pid)) if w.case is not None]
-    base = bases[0] if bases else Case(f"diff-{pid}", ())
-    domains = [_domain(old, new, f) for f in fields]
-    total = 1
-    for d in domains:
-        total *= len(d)
-    examples, differing, tried = [], 0, 0
-    for values in itertools.islice(itertools.product(*domains), MAX_COMBINATIONS):
-        case = base.with_values(**dict(zip(fields, values)))
-        tried += 1
-        a, b = _verdict(old, case, pid), _verdict(new, case, pid)
-        if a != b:
-            differing += 1
-            if len(examples) < 3:
-                examples.append(VerdictChange(case, a, b))
-    return PathwayDiff(pid, "changed", changed, _sources(old, pid, changed), _sources(new, pid, changed), tried,
-                       tuple(examples), differing, tried == total)
-
-
-def _verdict(kb, case: Case, pid: str) -> str:
-    tracer = Tracer(kb.program, case.facts(CID, kb.vocabulary))
-    answers = tracer.prove("verdict", CID, pid, None)
-    if answers:
-        return answers[0][0][2]
-    return "denied" if tracer.prove("off_indication", CID, pid) else "not a candidate"
-
-
-def _fields(kb, k: str) -> set[str]:
-    c = kb.criteria.get(k)
-    if c is None:
-        return set()
-    return {c.field} if c.field else {f for p in c.parts for f in _fields(kb, p)}
-
-
-def _domain(old, new, field: str) -> list:
-    """The values of a field that the rules of either version can tell apart, and undocumented (None)."""
-    f = new.vocabulary.fields.get(field) or old.vocabulary.fields.get(field)
-    values: set = set()
-    for kb in (old, new):
-        for c in kb.criteria.values():
-            if c.field != field:
-                continue
-            if c.form == "is_":
-                values |= set(c.values)
-            else:
-                values |= {c.values[0] - 1, c.values[0], c.values[0] + 1}
-    if f is None:
-        return [None]
-    if f.type == "bool":
-        return [True, False, None]
-    if f.type == "int":
-        lo, hi = f.bounds or (None, None)
-        return sorted(v for v in values if (lo is None or lo <= v) and (hi is None or v <= hi)) + [None]
-    terms = [t for t in f.term_names() if t in values]
-    other = next((t for t in f.term_names() if t not in values), None)
-    if f.type == "terms":
-        singles = [(t,) for t in terms] + ([(other,)] if other else [])
-        return [()] + singles + [None]
-    return terms + ([other] if other else []) + [None]
-
-
-
-
-def _sources(kb, pid: str, criteria: tuple[str, ...]) -> tuple[str, ...]:
-    """The facts behind the criteria that differ: the pathway's links to them, and their definitions."""
+        for name, old, new in _what_differs(x, y):
+            groups.setdefault(name, []).append(Example(p.case, old, new, p.source))
     out = []
-    wanted = set(criteria)
-    for st in kb.statements:
-        if not isinstance(st, Fact) or not st.values:
-            continue
-        link = st.atom.pred in LINKS and st.values == (pid,) + st.values[1:] and st.values[1] in wanted
-        definition = st.atom.pred in FORMS and st.values[0] in wanted
-        if link or definition:
-            out.append(f"{st.file.rsplit('/', 1)[-1]}:{st.line}  + {st.atom}")
+    for name, examples in sorted(groups.items(), key=lambda kv: (kv[0] in NOT_A_PATHWAY, kv[0])):
+        out.append(PathwayDiff(name, "changed", len(examples), tuple(_varied(examples))))
     return tuple(out)
+
+
+NOT_A_PATHWAY = ("decision", "code notes", "case validation")
+
+
+def _varied(examples: list[Example]) -> list[Example]:
+    """Up to MAX_EXAMPLES examples: a changed verdict first, then different (old, new) pairs."""
+    def rank(e):
+        return (":" in e.old or ":" in e.new, len(e.case.values))
+    seen, first, rest = set(), [], []
+    for e in sorted(examples, key=rank):
+        (rest if (e.old, e.new) in seen else first).append(e)
+        seen.add((e.old, e.new))
+    return (first + rest)[:MAX_EXAMPLES]
+
+
+def _what_differs(x: tuple, y: tuple) -> list[tuple[str, str, str]]:
+    if x[0] != "decided" or y[0] != "decided":
+        return [("case validation" if "refused" in (x[0], y[0]) else "decision", _show(x), _show(y))]
+    only = x[1] ^ y[1]
+    out = []
+    for pid in sorted({r[1] for r in only if r[0] in ("verdict", "status", "gap")}):
+        old, new = _verdict(x[1], pid), _verdict(y[1], pid)
+        if old == new:  # the same verdict: different criterion statuses, or different facts to ask for
+            old, new = _statuses(x[1], y[1], pid, old)
+        out.append((pid, old, new))
+    if any(r[0] == "code" for r in only):
+        out.append(("code notes", _notes(x[1]), _notes(y[1])))
+    if not out:
+        out.append(("decision", _show(x), _show(y)))
+    return out
+
+
+def _verdict(rows: frozenset, pid: str) -> str:
+    return " and ".join(sorted(r[2] for r in rows if r[0] == "verdict" and r[1] == pid)) or "not a candidate"
+
+
+def _statuses(xo: frozenset, xn: frozenset, pid: str, verdict: str) -> tuple[str, str]:
+    def mine(rows):
+        return {r for r in rows if r[0] in ("status", "gap") and r[1] == pid}
+    so, sn = mine(xo), mine(xn)
+    keys = sorted({r[2] for r in so ^ sn})
+
+    def show(side):
+        status = {r[2]: r[3] for r in side if r[0] == "status"}
+        needs = {r[2]: r[3] for r in side if r[0] == "gap"}
+        parts = [f"{k} {status[k]}" + (f" (needs {needs[k]})" if k in needs else "") if k in status
+                 else f"{k} not a criterion" for k in keys]
+        return f"{verdict} with " + ", ".join(parts)
+    return show(so), show(sn)
+
+
+def _notes(rows: frozenset) -> str:
+    return ", ".join(f"{r[1]} {r[2]}" for r in sorted(rows) if r[0] == "code") or "no code note"
+
+
+def _show(x: tuple) -> str:
+    if x[0] == "decided":
+        return next((r[1] for r in x[1] if r[0] == "decision"), "no decision")
+    return f"{x[0]}: {x[1]}"
 
 
 def report_text(r: DiffReport) -> str:
     lines = [f"laro-kb diff: {r.old} -> {r.new}"]
-    if r.rules_changed:
-        lines.append("The evaluation rules differ: every pathway was compared by enumeration.")
-    for p in r.changed:
-        if p.status in ("added", "removed"):
-            lines.append(f"{p.pathway}: {p.status}")
-            continue
-        lines.append(f"{p.pathway}: {p.differing} of {p.tried} patients change verdict"
-                     + ("" if p.complete else " (the enumeration was cut short)")
-                     + f"; criteria that differ: {', '.join(p.changed_criteria)}")
-        for ex in p.changes:
-            facts = ", ".join(f"{f}={_show(v)}" for f, v in ex.case.values)
-            lines.append(f"  e.g. {ex.old} -> {ex.new}: {facts}")
-        lines += [f"  old {s}" for s in p.old_rules] + [f"  new {s}" for s in p.new_rules]
-    proved = sum(p.status == "unchanged" for p in r.pathways)
-    tested = [p for p in r.pathways if p.status == "changed" and not p.differing]
-    if tested:
-        lines.append(f"{len(tested)} pathways have different rules but decide every tried patient the same: "
-                     + ", ".join(p.pathway for p in tested))
-    lines.append(f"{len(r.changed)} pathways change; {proved} are proved unchanged (the same criteria and rules)."
-                 if r.changed else f"No change: {proved} of {len(r.pathways)} pathways are proved unchanged"
-                 + (f" and {len(tested)} decide every tried patient the same." if tested else "."))
+    if r.identical:
+        lines.append("No change: the two versions have the same statements (modulo order, files and comments) and "
+                     "the same policy text.")
+        return "\n".join(lines)
+    if r.statements:
+        lines.append(f"{len(r.statements)} statements differ ({', '.join(r.touched)}):")
+        lines += [f"  {c.sign} {c.where}  {c.text}" for c in r.statements[:20]]
+        if len(r.statements) > 20:
+            lines.append(f"  ... and {len(r.statements) - 20} more")
+    if r.policy_changed:
+        lines.append("The policy text (kb/policy/) differs: run laro-kb check to compare the pathways' text with it.")
+    if r.proof:
+        lines.append(f"Decisions: proved unchanged ({r.proof}).")
+        return "\n".join(lines)
+    lines += [f"error: {e}" for e in r.errors]
+    for p in r.pathways:
+        lines.append(f"{p.pathway}: {p.differing} of {r.compared} compared patients decided differently")
+        for e in p.examples:
+            lines.append(f"  e.g. {e.old} -> {e.new}: {_facts(e.case)}  [{e.source}]")
+    built = "; ".join(r.sources)
+    if r.pathways:
+        lines.append(f"Decisions change: {len(r.pathways)} pathways or notes differ, among {r.compared} patients "
+                     f"compared (built from {built}).")
+    else:
+        lines.append(f"Decisions compared for {r.compared} patients built from {built}: none differs; not proven.")
     return "\n".join(lines)
 
 
-def _show(v) -> str:
-    if isinstance(v, tuple):
-        return "[" + ",".join(v) + "]"
-    return str(v).lower() if isinstance(v, bool) else str(v)
+def _facts(case: Case) -> str:
+    from ..knowledge.vocabulary import show_value
+    return ", ".join(f"{f}={show_value(v)}" for f, v in case.values) or "(no facts)"
 
 
-__all__ = ["diff", "DiffReport", "PathwayDiff", "VerdictChange", "report_text"]
+def report_json(r: DiffReport) -> dict:
+    return {"old": r.old, "new": r.new, "no_change": r.no_change, "identical": r.identical,
+            "decisions_proved_unchanged": r.decisions_proved_unchanged, "proof": r.proof,
+            "statements": [{"sign": c.sign, "where": c.where, "text": c.text} for c in r.statements],
+            "policy_changed": r.policy_changed, "touched": list(r.touched), "compared": r.compared,
+            "sources": list(r.sources), "errors": list(r.errors),
+            "pathways": [{"pathway": p.pathway, "status": p.status, "differing": p.differing,
+                          "examples": [{"old": e.old, "new": e.new, "source": e.source, "case": e.case.as_dict()}
+                                       for e in p.examples]} for p in r.pathways]}
+
+
+def exit_status(r: DiffReport) -> int:
+    """0 when nothing changed (proved), 1 otherwise."""
+    return 0 if r.identical else 1
+
+
+__all__ = ["diff", "DiffReport", "PathwayDiff", "Example", "StatementChange", "report_text", "report_json",
+           "exit_status"]

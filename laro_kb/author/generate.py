@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import copy
 import random
+from dataclasses import dataclass
+from typing import Optional
 
+from ..case.model import Case
+from ..explain.repair import Repairer, concrete
 from ..explain.witness import witness
 
 
@@ -47,3 +51,214 @@ def _other_value(rng: random.Random, f, value):
         step = f.step or 1
         return rng.randint(*f.bounds) // step * step
     return value
+
+
+# -- patients for laro-kb diff --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Patient:
+    case: Case
+    source: str  # how it was built, for the report
+    pathway: str = ""  # the touched pathway it was built for ("" for a code or value no pathway reads)
+    stage: int = 0  # 0: a witness; 1: a witness varied (compared only for pathways the witnesses show no change in)
+
+
+OPTIONS_PER_WANT = 2  # cases per criterion made met, and made not met
+
+
+def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patient], tuple[str, ...]]:
+    """Patients whose decisions may differ between two versions, and what they were built from.
+
+    ``rows`` are the kb rows that differ (predicate -> (old only, new only)); ``rules_changed`` says whether the
+    rules that read patient facts differ (then every pathway is touched). Each touched pathway contributes its
+    witness in each version, the witness with each of its criteria made met, not met and undocumented in turn, and
+    the witness with each value the changed rows name set on the field it belongs to."""
+    kbs = (old, new)
+    consts = {v for removed, added in rows.values() for row in removed | added for v in row}
+    every = set(old.pathways) | set(new.pathways)
+    focus = _focus(kbs, rows, consts)
+    sections = {p.section for kb in kbs for p in kb.pathways.values()}
+    # a criterion is changed by a row that defines it; a row that also names a pathway or a section links it there
+    defining = {v for removed, added in rows.values() for row in removed | added
+                if not set(row) & (every | sections) for v in row}
+    criteria = _with_parents(kbs, {c for kb in kbs for c in defining if c in kb.criteria})
+    linked: dict[str, set] = {}  # pathway -> the criteria a changed row links to it
+    for removed, added in rows.values():
+        for row in removed | added:
+            for pid in set(row) & every:
+                linked.setdefault(pid, set()).update(v for v in row if any(v in kb.criteria for kb in kbs))
+    if rules_changed:
+        touched = every
+    else:
+        touched = {c for c in consts if c in every}
+        touched |= {p for kb in kbs for (p, k) in kb.links if k in criteria or _tests(kb, k, focus)}
+        named = consts & sections
+        touched |= {p for kb in kbs for p, pw in kb.pathways.items() if pw.section in named}
+    out: dict[tuple, Patient] = {}
+
+    current = [""]
+
+    def add(case: Case, source: str, stage: int = 1) -> None:
+        out.setdefault(case.values, Patient(Case(f"diff-{len(out) + 1}", case.values), source, current[0], stage))
+
+    read_by_touched: set[str] = set()
+    for pid in sorted(touched):
+        current[0] = pid
+        for base in _bases(kbs, pid):
+            add(base, f"the witness of {pid}", 0)
+            values = dict(base.values)
+            reads: set[str] = set()
+            for kb in kbs:
+                if pid not in kb.pathways:
+                    continue
+                repairer = Repairer(kb, respect_immutable=False)
+                for k in sorted({k for (p, k) in kb.links if p == pid}):
+                    fields = _reads(kb, k)
+                    reads |= fields
+                    if not rules_changed and k not in criteria and k not in linked.get(pid, ()):
+                        continue  # an unchanged criterion: its own values cannot show the change
+                    for want in (True, False):
+                        for option in _options(repairer, k, want, values):
+                            add(base.with_values(**concrete(option, values, repairer._kind_of_any)),
+                                f"{pid} with {k} {'met' if want else 'not met'}")
+                    add(base.with_values(**{f: None for f in fields}), f"{pid} with {k} undocumented")
+            read_by_touched |= reads
+            for name in sorted(set(focus) & reads):
+                _vary(base, name, focus[name], kbs, add, f"{pid} with the changed values of {name}")
+    current[0] = ""
+    unread = [name for name in focus if name not in read_by_touched]
+    if unread:  # values no criterion reads (a diagnosis code): on one witness of each section
+        for base in _section_bases(kbs, consts):
+            for name in unread:
+                _vary(base, name, focus[name], kbs, add, f"a {base.get('diagnosis.section')} witness with the "
+                                                         f"changed values of {name}")
+    sources = []
+    if touched:
+        sources.append(f"the witnesses of {len(touched)} pathways"
+                       + (" (every pathway: a rule that reads patient facts changed)" if rules_changed else
+                          f" ({_few(sorted(touched))})")
+                       + ", each criterion met, not met and undocumented")
+    if focus:
+        sources.append("the changed values of " + _few(sorted(focus)))
+    return list(out.values()), tuple(sources)
+
+
+def _few(names: list[str], n: int = 6) -> str:
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
+def _focus(kbs, rows: dict, consts: set) -> dict[str, set]:
+    """field -> the values the changed rows name for it (terms, codes, numbers near a bound)."""
+    focus: dict[str, set] = {}
+    codes = {row[0] for kb in kbs for row in kb.engine.rows("code/3")}
+    for kb in kbs:
+        for f in kb.vocabulary.fields.values():
+            values = focus.get(f.name, set())
+            if f.name in consts:
+                values = focus.setdefault(f.name, values)
+                for removed, added in rows.values():
+                    for row in removed | added:
+                        if f.name in row and f.type == "int":
+                            values |= {v + d for v in row if _number(v) for d in (-1, 0, 1)}
+            terms = {t for t in f.term_names() if t in consts}
+            if terms:
+                focus.setdefault(f.name, values).update(terms)
+            if f.type == "code" and consts & codes:
+                focus.setdefault(f.name, values).update(c for c in consts & codes)
+    for f, values in focus.items():
+        field = next((kb.vocabulary.fields[f] for kb in kbs if f in kb.vocabulary.fields), None)
+        if field is not None and field.bounds:
+            focus[f] = {v for v in values if not _number(v) or field.bounds[0] <= v <= field.bounds[1]}
+    return focus
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _vary(base: Case, name: str, values: set, kbs, add, source: str) -> None:
+    field = next((kb.vocabulary.fields[name] for kb in kbs if name in kb.vocabulary.fields), None)
+    if field is None:
+        return
+    add(base.with_values(**{name: None}), source)
+    if field.type == "bool":
+        values = values | {True, False}
+    for v in sorted(values, key=repr):
+        if field.type == "terms":
+            add(base.with_values(**{name: (v,)}), source)
+            add(base.with_values(**{name: tuple(sorted(set(base.get(name, ())) | {v}))}), source)
+        else:
+            add(base.with_values(**{name: v}), source)
+
+
+def _bases(kbs, pid: str) -> list[Case]:
+    out = []
+    for kb in kbs:
+        if pid in kb.pathways:
+            case = _witness(kb, pid)
+            if case is not None and all(case.values != o.values for o in out):
+                out.append(case)
+    return out
+
+
+def _witness(kb, pid: str) -> Optional[Case]:
+    try:
+        return witness(kb, pid).case
+    except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness
+        return None
+
+
+def _options(repairer, k: str, want: bool, values: dict) -> list[dict]:
+    try:
+        return repairer._options(k, want, values)[:OPTIONS_PER_WANT]
+    except RecursionError:
+        return []
+
+
+def _section_bases(kbs, consts: set) -> list[Case]:
+    sections = {}
+    for kb in kbs:
+        for pid, p in sorted(kb.pathways.items()):
+            sections.setdefault(p.section, pid)
+    return [c for pid in sections.values() for c in _bases(kbs, pid)[:1]]
+
+
+def _reads(kb, k: str, seen: Optional[set] = None) -> set[str]:
+    """The fields criterion ``k`` reads, through its parts."""
+    seen = seen if seen is not None else set()
+    c = kb.criteria.get(k)
+    if c is None or k in seen:
+        return set()
+    seen.add(k)
+    return {c.field} if c.field else {f for p in c.parts for f in _reads(kb, p, seen)}
+
+
+def _tests(kb, k: str, focus: dict, seen: Optional[set] = None) -> bool:
+    """Whether criterion ``k`` (through its parts) tests a focused value: a term the changed rows name (or a kind of
+    it), or any value of a focused number field."""
+    seen = seen if seen is not None else set()
+    c = kb.criteria.get(k)
+    if c is None or k in seen:
+        return False
+    seen.add(k)
+    if c.field:
+        if c.field not in focus:
+            return False
+        values = focus[c.field]
+        return c.form != "is_" or not values or bool(set(c.values) & values)
+    return any(_tests(kb, p, focus, seen) for p in c.parts)
+
+
+def _with_parents(kbs, criteria: set[str]) -> set[str]:
+    """The criteria and every composite criterion that has one of them as a part, in either version."""
+    parents: dict[str, set] = {}
+    for kb in kbs:
+        for c in kb.criteria.values():
+            for part in c.parts:
+                parents.setdefault(part, set()).add(c.id)
+    out, todo = set(criteria), list(criteria)
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in out:
+                out.add(parent)
+                todo.append(parent)
+    return out

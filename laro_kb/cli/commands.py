@@ -174,22 +174,14 @@ def witness(pathway, near_miss, kb_dir):
 def diff_command(old_kb, new_kb, as_json, engine):
     """The decisions that change between two versions of the knowledge base, grouped by pathway.
 
-    Exit status 0 when nothing changes, 1 when some decision changes. Example: laro-kb diff kb drafts/kb
+    "No change" only when proved (the same statements, modulo order and comments); otherwise what differs, whether
+    the decisions are proved unchanged, or the decisions that change with example patients, or how many patients
+    were compared. Exit status 0 when nothing changes, 1 otherwise. Example: laro-kb diff kb drafts/kb
     """
-    from ..author.diff import diff, report_text
+    from ..author.diff import diff, exit_status, report_json, report_text
     report = diff(load(old_kb, engine), load(new_kb, engine))
-    if as_json:
-        click.echo(json.dumps({"old": report.old, "new": report.new, "rules_changed": report.rules_changed,
-                               "no_change": report.no_change, "pathways": [
-                                   {"pathway": p.pathway, "status": p.status, "changed_criteria": list(p.changed_criteria),
-                                    "tried": p.tried, "differing": p.differing, "complete": p.complete,
-                                    "old_rules": list(p.old_rules), "new_rules": list(p.new_rules),
-                                    "examples": [{"old": e.old, "new": e.new, "case": e.case.as_dict()}
-                                                 for e in p.changes]}
-                                   for p in report.pathways if p.status != "unchanged"]}, indent=2))
-    else:
-        click.echo(report_text(report))
-    sys.exit(0 if report.no_change else 1)
+    click.echo(json.dumps(report_json(report), indent=2) if as_json else report_text(report))
+    sys.exit(exit_status(report))
 
 
 def witness_tests_yaml(kb, pathway, w, misses) -> str:

@@ -10,6 +10,7 @@ the smallest set of criteria whose values conflict is reported.
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
@@ -37,24 +38,47 @@ class NearMiss:
 
 def requirements(kb, pid: str) -> list[tuple[str, str]]:
     """(criterion, dimension) of a pathway, as the kb links them."""
-    return sorted((k, dim) for (p, k), dim in kb.links.items() if p == pid)
+    index = _LINKS.get(kb)
+    if index is None:
+        index = _LINKS[kb] = {}
+        for (p, k), dim in kb.links.items():
+            index.setdefault(p, []).append((k, dim))
+    return sorted(index.get(pid, ()))
 
 
-def witness(kb, pid: str) -> Witness:
+_LINKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: [(criterion, dimension)]}
+
+
+_FOUND: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: Witness}
+
+
+def witness(kb, pid: str, max_leaves: int = MAX_LEAVES) -> Witness:
+    """The witness of ``pid``: found once per loaded kb (a loaded kb does not change), then remembered.
+    ``max_leaves`` bounds the combinations the rules are asked to prove before the pathway is called dead."""
     kb.pathway(pid)
+    known = _FOUND.setdefault(kb, {})
+    if pid not in known:
+        known[pid] = _search(kb, pid, max_leaves)
+    return known[pid]
+
+
+def _search(kb, pid: str, max_leaves: int = MAX_LEAVES) -> Witness:
     r = Repairer(kb)
     reqs = requirements(kb, pid)
     options = [r._options(k, dim != "exclusion", {}) for k, dim in reqs]
     base = Case(f"witness-{pid}", ())
     leaves = 0
+    invalid = 0
     for merged in _consistent(options, {}, 0, r._kind_of_any):
         leaves += 1
         case = base.with_values(**concrete(merged, {}, r._kind_of_any))
-        if r.approves(case, pid):
+        if not _allowed_case(kb, case):  # values the vocabulary's conflicts forbid: no patient has them
+            invalid += 1
+        elif r.approves(case, pid):
             return Witness(pid, case)
-        if leaves >= MAX_LEAVES:
+        if leaves >= max_leaves:
             break
-    conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any)
+    conflict, excluded = _smallest_conflict(reqs, options, r._kind_of_any, kb if invalid else None)
     return Witness(pid, None, conflict, excluded)
 
 
@@ -95,6 +119,19 @@ def _valid(kb, case: Case) -> Optional[Case]:
     return None
 
 
+def _allowed_case(kb, case: Case) -> bool:
+    """Whether no conflict of the vocabulary forbids the case's values together."""
+    values = dict(case.values)
+    for c in kb.vocabulary.conflicts:
+        if _has(values.get(c.field1), c.value1) and _has(values.get(c.field2), c.value2):
+            return False
+    return True
+
+
+def _has(value, wanted) -> bool:
+    return value == wanted or (isinstance(value, tuple) and wanted in value)
+
+
 def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
     """Depth-first: every consistent choice of one option per criterion, smallest first."""
     if i == len(options):
@@ -106,13 +143,18 @@ def _consistent(options: list[list[dict]], merged: dict, i: int, kind_of=None):
             yield from _consistent(options, combined, i + 1, kind_of)
 
 
-def _smallest_conflict(reqs, options, kind_of=None) -> tuple[tuple[str, ...], bool]:
+def _smallest_conflict(reqs, options, kind_of=None, kb=None) -> tuple[tuple[str, ...], bool]:
+    """The smallest set of criteria that cannot hold together (with ``kb``, also counting the vocabulary's
+    conflicts between values)."""
+    def possible(choices) -> bool:
+        return any(kb is None or _allowed_case(kb, Case("c", tuple(concrete(m, {}, kind_of).items())))
+                   for m in _consistent(choices, {}, 0, kind_of))
     for k, opts in zip(reqs, options):
         if not opts:
             return (k[0],), k[1] == "exclusion"
-    for size in (2, 3):
+    for size in (1, 2, 3):
         for combo in itertools.combinations(range(len(reqs)), size):
-            if not any(True for _ in _consistent([options[i] for i in combo], {}, 0, kind_of)):
+            if not possible([options[i] for i in combo]):
                 names = tuple(reqs[i][0] for i in combo)
                 return names, any(reqs[i][1] == "exclusion" for i in combo)
     return tuple(k for k, _ in reqs), False

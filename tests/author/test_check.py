@@ -21,10 +21,43 @@ def shipped():
 
 def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shipped):
     assert shipped.ok and shipped.count("error") == 0
-    assert sorted({f.code for f in shipped.findings}) == ["section-without-code", "threshold-disagreement"]
+    assert sorted({f.code for f in shipped.findings if f.severity == "warning"}) == [
+        "policy-citation-misprint", "section-without-code", "subsumed-pathway", "threshold-disagreement"]
+    assert sorted({f.code for f in shipped.findings if f.severity == "info"}) == [
+        "criterion-never-matters", "option-never-matters", "unnumbered-criterion"]
     age = next(f for f in shipped.findings if f.code == "threshold-disagreement")
     assert "age.at_least_18 includes 18 but age.greater_than_18 excludes it" in age.message
     assert "not in thyroid, uterine, vaginal, vulvar" in age.message
+    misprint = next(f for f in shipped.findings if f.code == "policy-citation-misprint")
+    assert "reference 111 after section Gastric Cancer" in misprint.message and misprint.file.endswith("gastric.dl")
+    assert {f.pathway for f in shipped.findings if f.code == "subsumed-pathway"} == {
+        "neuroendocrine.3", *(f"occult_primary.3{o}" for o in "abcdef")}
+    assert {f.pathway for f in shipped.findings if f.code == "unnumbered-criterion"} == {
+        "biliary.5", "biliary.9", "cns.3", "melanoma.3", "pediatric_cns.4"}
+    assert all(f.fix and (f.file or f.code in ("section-without-code", "threshold-disagreement"))
+               for f in shipped.findings)
+
+
+def test_a_negation_of_itself_is_reported_with_its_rules_and_the_kb_is_not_loaded(tmp_path):
+    r = seeded(tmp_path, "logic.dl", "approvable(C) <= verdict(C, _P, 'approved')",
+               "approvable(C) <= verdict(C, _P, 'approved') & ~approvable(C)")
+    (f,) = [f for f in r.findings if f.code == "negation-cycle"]
+    assert f.severity == "error" and f.file.endswith("logic.dl") and "~approvable(C)" in f.message
+    assert r.kb is None and r.pathways == 0
+    r = seeded(tmp_path / "2", "setting.dl", "+ not_('asymptomatic', 'symptomatic')",
+               "+ not_('asymptomatic', 'asymptomatic')")
+    (f,) = [f for f in r.findings if f.code == "criterion-cycle"]
+    assert "through not_" in f.message and f.file.endswith("setting.dl")
+
+
+def test_the_criteria_recursion_of_logic_dl_is_not_a_negation_cycle(shipped):
+    assert not [f for f in shipped.findings if f.code == "negation-cycle"]
+
+
+def test_a_pathway_text_that_is_not_the_policys_is_found_with_the_policys_words(tmp_path):
+    r = seeded(tmp_path, "pathways/gist.dl", "Neoadjuvant therapy as a single agent to", "Neoadjuvant therapy to")
+    (f,) = [f for f in r.findings if f.code == "policy-text-mismatch"]
+    assert f.pathway == "gist.3" and f.file.endswith("gist.dl") and "Neoadjuvant therapy as a single agent" in f.fix
 
 
 def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):
@@ -144,4 +177,4 @@ def test_the_cli_exits_1_on_errors_and_prints_json(tmp_path):
     data = json.loads(result.output)
     assert data["counts"]["error"] >= 1 and any(f["code"] == "undefined-criterion" for f in data["findings"])
     ok = CliRunner().invoke(main, ["check"])
-    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 6 warnings, 0 info"
+    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 14 warnings, 11 info"
