@@ -16,7 +16,7 @@ from .findings import Finding
 
 def semantic_findings(kb) -> list[Finding]:
     where = _pathway_lines(kb)
-    out: list[Finding] = []
+    out: list[Finding] = always_met(kb)
     witnesses = {}
     for pid in kb.pathways:
         w = witness(kb, pid)
@@ -141,3 +141,11 @@ def _codes(kb) -> list[Finding]:
         out.append(Finding("warning", "code-without-section", f"code {c} is mapped to no section",
                            "add code_section(...) in kb/codes.dl"))
     return out
+
+
+def always_met(kb) -> list[Finding]:
+    """Criteria that every valid value of their field meets (logic.dl's always/1): met without the field."""
+    return [Finding("info", "always-met", f"criterion {k} ({kb.criteria[k].label if k in kb.criteria else k}) is met "
+                    "by every valid value of its field, so it is met without that field and never holds up a case",
+                    "none needed; write the criterion's bound differently if the policy means a real limit")
+            for (k,) in sorted(kb.engine.ask("always", None))]

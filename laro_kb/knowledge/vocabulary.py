@@ -95,6 +95,7 @@ class Vocabulary:
     rxcuis: dict = dc_field(default_factory=dict)  # RxCUI -> drug name
     therapy_fields: frozenset = frozenset()  # the fields whose terms drug and regimen names stand for
     synonyms: dict = dc_field(default_factory=dict)  # (field, normalized word) -> term
+    code_sections: dict = dc_field(default_factory=dict)  # ICD-10 code of the policy's code table -> its sections
 
     @classmethod
     def from_engine(cls, engine) -> "Vocabulary":
@@ -118,7 +119,19 @@ class Vocabulary:
         is_a = tuple(sorted(engine.ask("is_a", None, None)))
         therapies, names, rxcuis = _therapies(engine, fields, is_a)
         return cls(fields, is_a, conflicts, dict(engine.ask("subsection_of", None, None)), therapies, names, rxcuis,
-                   frozenset(f for (f,) in engine.ask("history_list", None)), _synonyms(engine, fields))
+                   frozenset(f for (f,) in engine.ask("history_list", None)), _synonyms(engine, fields),
+                   _group(engine.ask("code_section", None, None)))
+
+    def section_of_code(self, code: str) -> Optional[str]:
+        """The policy section the kb's code table (kb/codes.dl) gives an ICD-10 code, or None: the code's own row,
+        else the row of the nearest code it falls under (C25.0 under C25); None when that row names several
+        sections (C71.0: cns and pediatric_cns) or none."""
+        rows = [c for c in self.code_sections if code == c or code.startswith(c if "." in c else c + ".")
+                or ("." in c and code.startswith(c))]
+        if not rows:
+            return None
+        sections = self.code_sections[max(rows, key=len)]
+        return sections[0] if len(sections) == 1 else None
 
     def term(self, field: str, word) -> Optional[str]:
         """The term of ``field`` that ``word`` names: the term itself, in any case and with spaces, hyphens or
@@ -171,6 +184,14 @@ class Vocabulary:
     @cached_property
     def _groups(self) -> frozenset[str]:
         return frozenset(f.group for f in self.fields.values() if f.group)
+
+
+def _group(rows) -> dict:
+    out: dict = {}
+    for a, b in sorted(rows):
+        out.setdefault(a, ())
+        out[a] += (b,)
+    return out
 
 
 def most_specific(terms, is_a) -> tuple[str, ...]:

@@ -21,10 +21,17 @@ def shipped():
 
 def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shipped):
     assert shipped.ok and shipped.count("error") == 0
-    assert sorted({f.code for f in shipped.findings}) == ["section-without-code", "threshold-disagreement"]
+    assert sorted({f.code for f in shipped.findings}) == ["always-met", "section-without-code",
+                                                          "threshold-disagreement"]
     age = next(f for f in shipped.findings if f.code == "threshold-disagreement")
     assert "age.at_least_18 includes 18 but age.greater_than_18 excludes it" in age.message
     assert "not in thyroid, uterine, vaginal, vulvar" in age.message
+
+
+def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field(shipped):
+    always = [f for f in shipped.findings if f.code == "always-met"]
+    assert [f.severity for f in always] == ["info"]
+    assert "criterion age.adult_or_pediatric" in always[0].message and "met without that field" in always[0].message
 
 
 def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):
@@ -144,4 +151,4 @@ def test_the_cli_exits_1_on_errors_and_prints_json(tmp_path):
     data = json.loads(result.output)
     assert data["counts"]["error"] >= 1 and any(f["code"] == "undefined-criterion" for f in data["findings"])
     ok = CliRunner().invoke(main, ["check"])
-    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 6 warnings, 0 info"
+    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 6 warnings, 1 info"
