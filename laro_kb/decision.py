@@ -63,6 +63,7 @@ class Decision:
     authorization_months: Optional[int] = None
     code_notes: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, 'not_listed' | 'other_section')
     kb: object = field(default=None, compare=False, repr=False)  # the KnowledgeBase that decided it
+    asks: tuple[str, ...] = ()  # facts to ask for before any pathway of a section: diagnosis.section, when undocumented
 
     def explain(self, pathways=None):
         """The :class:`~laro_kb.explain.explanation.Explanation` of this decision (every candidate, or the pathways named)."""
@@ -106,7 +107,8 @@ class Decision:
         if self.outcome == "approve":
             detail = ", ".join(p.id for p in self.approved) + f"; {self.authorization_months} months"
         elif self.outcome == "pend":
-            detail = "; ".join(f"{p.id} needs {', '.join(p.needs)}" for p in self.pending)
+            detail = "; ".join([f"asks for {', '.join(self.asks)}"] * bool(self.asks) +
+                               [f"{p.id} needs {', '.join(p.needs)}" for p in self.pending])
         else:
             detail = f"{len(self.pathways)} candidate pathways, none can be met"
         return f"<Decision {self.outcome.upper()} case {self.case.id!r}: {detail}>"

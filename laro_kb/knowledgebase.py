@@ -174,7 +174,7 @@ class KnowledgeBase:
 
     def _decision(self, case: Case, rows: list[tuple]) -> Decision:
         """A Decision from the kb's report/5 rows for one case."""
-        outcome, verdicts, assessed, months, notes = [], [], [], [], []
+        outcome, verdicts, assessed, months, notes, asks = [], [], [], [], [], []
         gaps: dict[tuple[str, str], list] = {}
         for _, kind, a, b, c in rows:
             if kind == "status":
@@ -189,10 +189,12 @@ class KnowledgeBase:
                 months.append(a)
             elif kind == "code":
                 notes.append((a, b))
+            elif kind == "ask":
+                asks.append(a)
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
-                        tuple(sorted(notes)), self)
+                        tuple(sorted(notes)), self, tuple(sorted(asks)))
 
     def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
         """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""

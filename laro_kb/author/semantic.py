@@ -22,7 +22,7 @@ FEW_LEAVES = 4  # combinations tried for each pathway after that
 
 def semantic_findings(kb) -> list[Finding]:
     where = _pathway_lines(kb)
-    out: list[Finding] = []
+    out: list[Finding] = always_met(kb)
     witnesses = {}
     for pid in kb.pathways:
         # a kb whose rules approve nothing makes every search exhaust its bound: after a few dead pathways, the
@@ -417,3 +417,11 @@ def _codes(kb) -> list[Finding]:
         out.append(Finding("warning", "code-without-section", f"code {c} is mapped to no section",
                            "add code_section(...) in kb/codes.dl", **at("code/3", c)))
     return out
+
+
+def always_met(kb) -> list[Finding]:
+    """Criteria that every valid value of their field meets (logic.dl's always/1): met without the field."""
+    return [Finding("info", "always-met", f"criterion {k} ({kb.criteria[k].label if k in kb.criteria else k}) is met "
+                    "by every valid value of its field, so it is met without that field and never holds up a case",
+                    "none needed; write the criterion's bound differently if the policy means a real limit")
+            for (k,) in sorted(kb.engine.ask("always", None))]

@@ -32,6 +32,7 @@ class Case:
     source: Optional[str] = None
     written: tuple[tuple[str, Any], ...] = ()  # sorted (field, value as given) where it differs from the value
     aliases: tuple[tuple[str, str, str], ...] = ()  # sorted (field, name as written, term it stands for)
+    derived: tuple[tuple[str, str], ...] = ()  # (field, the field it was proposed from): not written by the user
 
     def get(self, name: str, default=None):
         return dict(self.values).get(name, default)
@@ -44,7 +45,10 @@ class Case:
         """The nested form of a case file, as the user wrote it (round-trips through :func:`parse_case`)."""
         out: dict = {"id": self.id}
         written = dict(self.written)
+        derived = dict(self.derived)
         for name, value in self.values:
+            if name in derived:
+                continue  # proposed from another field when the case is read, never written back as documented
             value = written.get(name, value)
             set_field(out, name, list(value) if isinstance(value, tuple) else value)
         return out
@@ -53,6 +57,9 @@ class Case:
         """A copy with fields set (a value) or unset (``None``); names are dotted field names. What was written for a
         changed field goes with its old value."""
         values = dict(self.values)
+        gone = {f for f, source in self.derived if f in changes or source in changes}
+        for name in gone - set(changes):
+            values.pop(name, None)  # proposed from a field that changes: no longer proposed
         for name, value in changes.items():
             if value is None:
                 values.pop(name, None)
@@ -60,7 +67,8 @@ class Case:
                 values[name] = tuple(value) if isinstance(value, list) else value
         return Case(self.id, tuple(sorted(values.items())), self.source,
                     tuple(w for w in self.written if w[0] not in changes),
-                    tuple(a for a in self.aliases if a[0] not in changes))
+                    tuple(a for a in self.aliases if a[0] not in changes),
+                    tuple(d for d in self.derived if d[0] not in gone))
 
     def facts(self, cid: str, vocabulary: Vocabulary) -> list[tuple]:
         """Engine facts for this case under the internal case id ``cid``."""

@@ -15,8 +15,9 @@ What is specialised, rule for rule from ``logic.dl`` (the comments there give th
 - per pathway ``p``: ``met_p``, ``closed_p``, ``v_p(C, V)`` (its verdict), ``pa_p(C, K, S)`` (its criteria's
   statuses), ``pg_p(C, K, F)`` (its gaps), ``offsub_p`` / ``offind_p`` (its subsection / indication fails);
 - the candidate index: ``out(C, T, P, A, B)``, the verdict, status and gap rows of the candidates, dispatched on the
-  documented section (one rule per section, so a decision never touches another section's pathways), on the
-  general sections, and on no section; ``verdict``, ``assessed`` and ``gap`` are read off it.
+  documented section (one rule per section, so a decision never touches another section's pathways) and on the
+  general sections; ``verdict``, ``assessed`` and ``gap`` are read off it, and ``ask`` (no section documented)
+  from the indication fails of the named sections' pathways.
 
 The layer above (``decision``, ``authorization``, ``report`` and what they use) is not rewritten: its rules are
 copied from ``logic.dl`` with their predicates renamed, so it cannot drift. Nothing here names a criterion, a field
@@ -37,12 +38,12 @@ PREFIX = "lk_"
 SECTION_FIELD = "diagnosis.section"  # the candidate index of logic.dl's candidate/2 rules
 BOUNDS = {"at_least": (">=", "<"), "more_than": (">", "<="), "at_most": ("<=", ">"), "less_than": ("<", ">=")}
 # the pathway layer of logic.dl, replaced by this module; the layer above it is copied with these renamings
-REPLACED = frozenset({"verdict/3", "assessed/4", "gap/4"})
+REPLACED = frozenset({"verdict/3", "assessed/4", "gap/4", "ask/2"})
 COPIED = ("report/5", "decision/2", "approvable/1", "pendable/1", "authorization/2")
 COMPILED_LAYER = frozenset({
     "kind_of/2", "form/2", "holds/2", "fails/2", "holds_by/3", "fails_by/3", "any_open/2", "all_open/2",
     "unknown/2", "missing/3", "status/4", "open_/2", "closed/2", "off_indication/2", "off_subsection/2",
-    "candidate/2", "needs/3"}) | REPLACED
+    "candidate/2", "needs/3", "section_open/1", "always/1"}) | REPLACED
 
 C, F, V, S, P, K, X = (Var(n) for n in ("C", "F", "V", "S", "P", "K", "X"))
 
@@ -96,6 +97,7 @@ class Compiler:
         self.section_of = {p: s for p, s, _n, _o in ask("pathway", 4)}
         self.general = {s for (s,) in ask("general_section", 1)}
         self.named = {s for s, _k in ask("section_indication", 2)}
+        self.always = {k for (k,) in ask("always", 1)}  # criteria every valid value meets (logic.dl's always/1)
         self.criteria = sorted(set(self.is_) | {k for by_k in self.bounds.values() for k in by_k}
                                | {k for by_k in self.parts.values() for k in by_k})
         self.index = {k: i for i, k in enumerate(self.criteria)}
@@ -126,6 +128,8 @@ class Compiler:
 
     def _criterion(self, w: _Writer, k: str) -> None:
         h, f, u, m = (_a(self.c(n, k), C) for n in ("h", "f", "u", "m"))
+        if k in self.always:
+            w.rule(h, _a("case", C))
         for i, (fld, values) in enumerate(sorted(self.is_.get(k, {}).items(), key=lambda kv: kv[0])):
             acc = f"{self.c('acc', k)}_{i}"
             for v in sorted({x for t in values for x in {t} | self.kind_of.get(t, set())}, key=repr):
@@ -186,12 +190,10 @@ class Compiler:
             for k in ks:
                 w.rule(_a(self.p(name, p), C), _a(self.c("f", k), C))
 
-    def _gate(self, p: str, mode: str) -> list[Atom]:
-        """What makes ``p`` a candidate, given that its section is documented / general / undocumented."""
-        if mode == "sec" and self.off_subsection.get(p):
+    def _gate(self, p: str) -> list[Atom]:
+        """What makes ``p`` a candidate when its section is documented: not off its subsection."""
+        if self.off_subsection.get(p):
             return [_a(self.p("offsub", p), C, negated=True)]
-        if mode == "nosec" and self.indication.get(p):
-            return [_a(self.p("offind", p), C, negated=True)]
         return []
 
     def _out(self, w: _Writer, pred: str, p: str, gate: list[Atom]) -> None:
@@ -204,28 +206,29 @@ class Compiler:
 
     def _dispatch(self, w: _Writer) -> None:
         """``lk_out``: the rows of the candidates of the documented section (one rule per section), of the general
-        sections, and, when no section is documented, of every section whose indication is not ruled out."""
+        sections; and logic.dl's ask/2, for a case that documents no section."""
         T, A, B = Var("T"), Var("A"), Var("B")
         out, row = PREFIX + "out", (T, P, A, B)
         w.rule(_a(out, C, *row), _a("val", C, SECTION_FIELD, X), _a(PREFIX + "by_section", C, X, *row))
         w.rule(_a(out, C, *row), _a("case", C), _a(PREFIX + "general", C, *row))
-        w.rule(_a(out, C, *row), _a("case", C), _a("known", C, SECTION_FIELD, negated=True),
-               _a(PREFIX + "no_section", C, *row))
         sections = sorted({self.section_of[p] for p in self.pathways})
         for i, s in enumerate(sections):
             w.rule(_a(PREFIX + "by_section", C, s, *row), _a(f"{PREFIX}sec{i}", C, *row))
-            if s in self.named:
-                w.rule(_a(PREFIX + "no_section", C, *row), _a(f"{PREFIX}nosec{i}", C, *row))
             for p in (p for p in self.pathways if self.section_of[p] == s):
-                self._out(w, f"{PREFIX}sec{i}", p, self._gate(p, "sec"))
-                if s in self.named:
-                    self._out(w, f"{PREFIX}nosec{i}", p, self._gate(p, "nosec"))
+                self._out(w, f"{PREFIX}sec{i}", p, self._gate(p))
                 if s in self.general:
                     self._out(w, PREFIX + "general", p, [])
-        for name, some in (("general", self.general), ("no_section", self.named)):
-            if not some & set(sections):  # the kb has no such section: keep the predicate defined, never true
-                w.rule(_a(PREFIX + name, C, *row), _a("case", C), _a("case", C, negated=True), *(
-                    Comparison("==", x, Const("")) for x in row))
+        if not self.general & set(sections):  # the kb has no such section: keep the predicate defined, never true
+            w.rule(_a(PREFIX + "general", C, *row), _a("case", C), _a("case", C, negated=True), *(
+                Comparison("==", x, Const("")) for x in row))
+        # logic.dl's ask/2: no section documented, and some section's pathway is not off its indication
+        w.rule(_a(PREFIX + "ask", C, SECTION_FIELD), _a("case", C), _a("known", C, SECTION_FIELD, negated=True),
+               _a(PREFIX + "section_open", C))
+        for p in (p for p in self.pathways if self.section_of[p] in self.named):
+            w.rule(_a(PREFIX + "section_open", C), _a("case", C), *(
+                [_a(self.p("offind", p), C, negated=True)] if self.indication.get(p) else []))
+        if not any(self.section_of[p] in self.named for p in self.pathways):
+            w.rule(_a(PREFIX + "section_open", C), _a("case", C), _a("case", C, negated=True))
         # logic.dl's verdict/3, assessed/4 and gap/4, read off the rows
         w.rule(_a(PREFIX + "verdict", C, P, V), _a(out, C, T, P, V, B), Comparison("==", T, Const("verdict")))
         w.rule(_a(PREFIX + "assessed", C, P, K, S), _a(out, C, T, P, K, S), Comparison("==", T, Const("status")))

@@ -135,6 +135,17 @@ class Vocabulary:
                    frozenset(f for (f,) in engine.ask("history_list", None)), _synonyms(engine, fields),
                    codes=_codes(engine), specialties=_specialties(engine, fields))
 
+    def section_of_code(self, code: str) -> Optional[str]:
+        """The policy section the kb's code table (kb/codes.dl) gives an ICD-10 code, or None: the code's own row,
+        else the row of the nearest code it falls under (C25.0 under C25); None when that row names several
+        sections (C71.0: cns and pediatric_cns) or none."""
+        rows = [c for c, row in self.codes.items() if row.sections
+                and (code == c or code.startswith(c if "." in c else c + ".") or ("." in c and code.startswith(c)))]
+        if not rows:
+            return None
+        sections = self.codes[max(rows, key=len)].sections
+        return sections[0] if len(sections) == 1 else None
+
     def term(self, field: str, word) -> Optional[str]:
         """The term of ``field`` that ``word`` names: the term itself, in any case and with spaces, hyphens or
         underscores alike (``Single-agent``), or one of its synonyms or abbreviations (``MSS``, ``monotherapy``)."""

@@ -24,7 +24,12 @@ def decision_text(d: Decision) -> str:
         for p in d.approved:
             lines += _pathway_lines(p)
     elif d.outcome == "pend":
-        lines.append("No pathway is met on the documented facts; these could still be met if documented:")
+        if d.asks:
+            lines.append("The cancer type is not documented: ask for it first (the policy section), then the facts "
+                         "of that section's pathways.")
+            lines.append(f"  ask for: {', '.join(d.asks)}")
+        if d.pending:
+            lines.append("No pathway is met on the documented facts; these could still be met if documented:")
         for p in d.pending:
             lines += _pathway_lines(p)
             lines.append(f"    ask for: {', '.join(p.needs)}")
@@ -39,6 +44,7 @@ def decision_text(d: Decision) -> str:
         failing = ", ".join(c.label for c in p.failing)
         lines.append(f"  {p.id} [{p.verdict}]" + (f": not met: {failing}" if failing else ""))
     lines += [f"Note: {code_note(code, kind)}" for code, kind in d.code_notes]
+    lines += [f"Note: {derived_note(d, f, source)}" for f, source in d.case.derived]
     return "\n".join(lines)
 
 
@@ -46,6 +52,11 @@ def code_note(code: str, kind: str) -> str:
     if kind == "not_listed":
         return f"ICD-10 {code} is not in the policy's code table (the table may not be all-inclusive; no pathway reads it)"
     return f"ICD-10 {code} is listed in the policy's code table for another section than the case's"
+
+
+def derived_note(d: Decision, name: str, source: str) -> str:
+    return (f"{name} = {d.case.get(name)} is proposed by {source} = {d.case.get(source)} in the policy's code table "
+            f"(not documented; document {name} if the cancer is another)")
 
 
 def _pathway_lines(p: PathwayResult) -> list[str]:
@@ -64,6 +75,9 @@ def decision_dict(d: Decision) -> dict:
         "authorization_months": d.authorization_months,
         "approved": [p.id for p in d.approved],
         "needs": {p.id: list(p.needs) for p in d.pending},
+        "ask": list(d.asks),
+        "proposed": [{"field": f, "value": d.case.get(f), "from": s, "text": derived_note(d, f, s)}
+                     for f, s in d.case.derived],
         "code_notes": [{"code": c, "note": k, "text": code_note(c, k)} for c, k in d.code_notes],
         "pathways": [pathway_result_dict(p) for p in d.pathways],
     }

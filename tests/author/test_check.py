@@ -24,7 +24,7 @@ def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shi
     assert sorted({f.code for f in shipped.findings if f.severity == "warning"}) == [
         "policy-citation-misprint", "section-without-code", "subsumed-pathway", "threshold-disagreement"]
     assert sorted({f.code for f in shipped.findings if f.severity == "info"}) == [
-        "criterion-never-matters", "option-never-matters", "unnumbered-criterion"]
+        "always-met", "criterion-never-matters", "option-never-matters", "unnumbered-criterion"]
     age = next(f for f in shipped.findings if f.code == "threshold-disagreement")
     assert "age.at_least_18 includes 18 but age.greater_than_18 excludes it" in age.message
     assert "not in thyroid, uterine, vaginal, vulvar" in age.message
@@ -58,6 +58,12 @@ def test_a_pathway_text_that_is_not_the_policys_is_found_with_the_policys_words(
     r = seeded(tmp_path, "pathways/gist.dl", "Neoadjuvant therapy as a single agent to", "Neoadjuvant therapy to")
     (f,) = [f for f in r.findings if f.code == "policy-text-mismatch"]
     assert f.pathway == "gist.3" and f.file.endswith("gist.dl") and "Neoadjuvant therapy as a single agent" in f.fix
+
+
+def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field(shipped):
+    always = [f for f in shipped.findings if f.code == "always-met"]
+    assert [f.severity for f in always] == ["info"]
+    assert "criterion age.adult_or_pediatric" in always[0].message and "met without that field" in always[0].message
 
 
 def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):
@@ -177,4 +183,4 @@ def test_the_cli_exits_1_on_errors_and_prints_json(tmp_path):
     data = json.loads(result.output)
     assert data["counts"]["error"] >= 1 and any(f["code"] == "undefined-criterion" for f in data["findings"])
     ok = CliRunner().invoke(main, ["check"])
-    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 14 warnings, 11 info"
+    assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "0 errors, 14 warnings, 12 info"

@@ -13,6 +13,7 @@ and a list of ``tests``::
           verdicts: {nsclc.3b: denied}   # the verdict of each pathway named
           failing: {nsclc.3b: [line.second_or_later]}   # exactly its criteria not met or excluded
           needs: {solid_tumors.fda: [biomarker.acquired_resistance_mutation]}  # exactly what it asks for
+          ask: [diagnosis.section]       # exactly the facts asked for before any section's pathway
           authorization_months: 12       # the authorization period of an approval
 
 A key set to ``null`` in a test's case removes that key of the base. ``docs/author-tests.md`` describes the
@@ -31,7 +32,7 @@ from ...case.suggest import nearest
 from ...decision import Decision
 from ...errors import CaseError
 
-EXPECT_KEYS = ("decision", "approved", "verdicts", "failing", "needs", "authorization_months")
+EXPECT_KEYS = ("decision", "approved", "verdicts", "failing", "needs", "ask", "authorization_months")
 
 
 @dataclass(frozen=True)
@@ -130,4 +131,6 @@ def compare(d: Decision, expect: dict) -> list[str]:
         got = sorted(by_id[pid].needs) if pid in by_id else ["(not a candidate)"]
         if got != sorted(fields):
             problems.append(f"needs of {pid}: expected {sorted(fields)}, got {got}")
+    if "ask" in expect and sorted(d.asks) != sorted(expect["ask"]):
+        problems.append(f"ask: expected {sorted(expect['ask'])}, got {sorted(d.asks)}")
     return problems

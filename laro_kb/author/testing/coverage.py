@@ -43,6 +43,7 @@ class CriterionCoverage:
     kind: str  # requirement or exclusion
     section: str  # the section of the pathways that use it, or 'shared'
     counts: tuple[tuple[str, int], ...]  # (status, tests in which a candidate pathway found it so)
+    one_way: bool = False  # a candidate can only find it met: a section's indication, or a criterion always met
 
     @property
     def sides(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -58,7 +59,7 @@ class CriterionCoverage:
 
     @property
     def covered(self) -> bool:
-        return bool(self.seen(0) and self.seen(1))
+        return bool(self.seen(0) and (self.seen(1) or self.one_way))
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,12 @@ def measure(kb, decisions: list[Decision]) -> Coverage:
     kinds: dict[str, str] = {}
     for (_, k), dim in kb.links.items():
         kinds[k] = "exclusion" if dim == "exclusion" else "requirement"
-    criteria = tuple(CriterionCoverage(k, kinds[k], sections.get(k, SHARED), tuple(sorted(statuses.get(k, {}).items())))
+    # a section's indication is met by every candidate of the section (a case without a section is asked for it
+    # before any section's pathway), and an always-met criterion is met by every case: neither can be seen otherwise
+    one_way = {k for _s, k in kb.engine.ask("section_indication", None, None)} | \
+        {k for (k,) in kb.engine.ask("always", None)}
+    criteria = tuple(CriterionCoverage(k, kinds[k], sections.get(k, SHARED), tuple(sorted(statuses.get(k, {}).items())),
+                                       k in one_way)
                      for k in sorted(kinds))
     thresholds = tuple(_threshold(kb, c, sections.get(k, SHARED), values.get(k, set()))
                        for k, c in sorted(numeric.items()))

@@ -92,7 +92,7 @@ def coverage_text(cov: Coverage) -> list[str]:
              f"pathways     {len(p):4d}   approved by a test {_count(sum(x.approved > 0 for x in p), len(p))}, "
              f"missed by a test {_count(sum(x.missed > 0 for x in p), len(p))}",
              f"criteria     {len(req):4d}   met {_count(sum(x.seen(0) > 0 for x in req), len(req))}, "
-             f"not met or unknown {_count(sum(x.seen(1) > 0 for x in req), len(req))}",
+             f"not met or unknown {_count(sum(x.seen(1) > 0 or x.one_way for x in req), len(req))}",
              f"exclusions   {len(exc):4d}   excluded {_count(sum(x.seen(0) > 0 for x in exc), len(exc))}, "
              f"clear {_count(sum(x.seen(1) > 0 for x in exc), len(exc))}",
              f"thresholds   {len(th):4d}   tested at and around the boundary {_count(sum(x.covered for x in th), len(th))}",
@@ -137,7 +137,8 @@ def _criteria_gaps(what: str, items: tuple[CriterionCoverage, ...], reached: set
         rest = len(unseen) - len(listed)
         lines.append(f"    and {rest} more in the {len(folded)} sections no test reached ({', '.join(folded)})")
     return (lines + _gap(f"{what} no test found {yes}", [(x.section, x.id) for x in items if x.reached and not x.seen(0)])
-            + _gap(f"{what} no test found {no}", [(x.section, x.id) for x in items if x.reached and not x.seen(1)]))
+            + _gap(f"{what} no test found {no}", [(x.section, x.id) for x in items
+                                                  if x.reached and not x.seen(1) and not x.one_way]))
 
 
 def _threshold_gaps(items, reached: set[str]) -> list[str]:

@@ -105,7 +105,7 @@ def collect(path: Path, kb) -> list[Union[CaseTest, TestResult]]:
 
 SHAPES = {"approved": (list, "a list of pathway ids"), "verdicts": (dict, "a mapping of pathway ids to verdicts"),
           "failing": (dict, "a mapping of pathway ids to lists of criteria"),
-          "needs": (dict, "a mapping of pathway ids to lists of fields"),
+          "needs": (dict, "a mapping of pathway ids to lists of fields"), "ask": (list, "a list of fields"),
           "authorization_months": (int, "a number of months")}
 
 
@@ -131,6 +131,8 @@ def check_expect(kb, test: CaseTest) -> None:
     check("decision", e["decision"], OUTCOMES, "a decision (approve, pend or deny)")
     for pid in e.get("approved") or ():
         check("approved", pid, kb.pathways, "a pathway of the kb")
+    for name in e.get("ask") or ():
+        check("ask", name, kb.vocabulary.fields, "a field of the case format")
     for key in ("verdicts", "failing", "needs"):
         for pid, got in (e.get(key) or {}).items():
             check(key, pid, kb.pathways, "a pathway of the kb")
