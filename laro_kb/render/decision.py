@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-from ..decision import Decision, PathwayResult
+from ..decision import Audit, Decision, PathwayResult
 from ..knowledge.pathways import Pathway
 
 DECISION_SCHEMA = "laro-kb/decision/1"
@@ -66,7 +66,15 @@ def decision_dict(d: Decision) -> dict:
         "needs": {p.id: list(p.needs) for p in d.pending},
         "code_notes": [{"code": c, "note": k, "text": code_note(c, k)} for c, k in d.code_notes],
         "pathways": [pathway_result_dict(p) for p in d.pathways],
+        **audit_dict(d.audit),
     }
+
+
+def audit_dict(a: Audit) -> dict:
+    """The audit fields of a decision record (docs/decision-format.md): which kb, policy, time and engine."""
+    return {"kb_version": a.kb_version,
+            "policy": {"title": a.policy.title, "version": a.policy.version, "effective": a.policy.effective},
+            "decided_at": a.decided_at, "engine": {"name": a.engine, "laro_kb": a.laro_kb}}
 
 
 def pathway_result_dict(p: PathwayResult) -> dict:
