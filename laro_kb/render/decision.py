@@ -7,12 +7,15 @@ The JSON form of a decision is documented in docs/decision-format.md
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Iterable
 
 from ..decision import Audit, Decision, PathwayResult
 from ..knowledge.pathways import Pathway
 
 DECISION_SCHEMA = "laro-kb/decision/1"
+# the JSON Schema of a decision record (decide --json, batch records), shipped with the package
+JSON_SCHEMA = Path(__file__).resolve().parent / "schemas" / "decision.schema.json"
 MARK = {"met": "+", "not_met": "x", "unknown": "?", "excluded": "x", "clear": "+"}
 
 

@@ -212,7 +212,7 @@ def letter_html(e: Explanation, vocabulary: Vocabulary, policy: Policy, months: 
                                                             body=Markup(body))
 
 
-def _text(tokens, idx, options, env) -> str:
+def _text(renderer, tokens, idx, options, env) -> str:
     """Text in HTML: only &, < and > need an entity; quotes and apostrophes stay as they are."""
     return html.escape(tokens[idx].content, quote=False)
 
