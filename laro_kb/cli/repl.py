@@ -91,10 +91,12 @@ class Shell(cmd.Cmd):
 
     def confirm(self, question: str) -> bool:
         """Ask a yes/no question (no is the default); the end of input answers yes, Ctrl-C no."""
-        self.stdout.write(f"{question} [y/N] ")
-        self.stdout.flush()
+        if self.session is None:
+            self.stdout.write(f"{question} [y/N] ")
+            self.stdout.flush()
         try:
-            answer = input() if self.use_rawinput else self.stdin.readline()
+            answer = self.session.prompt(f"{question} [y/N] ") if self.session is not None else \
+                input() if self.use_rawinput else self.stdin.readline()
             end = not self.use_rawinput and answer == ""
         except EOFError:
             answer, end = "", True
