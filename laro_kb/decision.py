@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .case.model import Case
-from .knowledge.pathways import Pathway
+from .knowledge.pathways import Pathway, Policy
 
 OUTCOMES = ("approve", "pend", "deny")
 VERDICT_ORDER = {"approved": 0, "pending": 1, "denied": 2}
@@ -56,6 +56,25 @@ class PathwayResult:
 
 
 @dataclass(frozen=True)
+class Audit:
+    """What an auditor needs to reproduce a decision: the kb that made it (a hash of its files), the policy it
+    encodes, when it was made (UTC, ISO 8601) and by which engine of which laro-kb."""
+    kb_version: str
+    policy: Policy
+    decided_at: str
+    engine: str  # sql or pydatalog
+    laro_kb: str  # the package version
+
+
+class Text(str):
+    """Text that shows as itself at the Python prompt: ``d.why()`` returns the explanation as a string, and the
+    interactive interpreter prints its lines rather than a quoted repr."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
 class Decision:
     case: Case
     outcome: str
@@ -64,18 +83,20 @@ class Decision:
     code_notes: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, 'not_listed' | 'other_section')
     kb: object = field(default=None, compare=False, repr=False)  # the KnowledgeBase that decided it
     asks: tuple[str, ...] = ()  # facts to ask for before any pathway of a section: diagnosis.section, when undocumented
+    audit: Optional[Audit] = field(default=None, compare=False, repr=False)  # the same decision at another time is equal
 
     def explain(self, pathways=None):
         """The :class:`~laro_kb.explain.explanation.Explanation` of this decision (every candidate, or the pathways named)."""
         return self.kb.explain(self.case, pathways)
 
-    def why(self, depth: int = 3) -> None:
-        """Print why: the text tree of every candidate pathway (as ``laro-kb why``)."""
-        print(self.kb.text(self.explain(), depth))
+    def why(self, depth: int = 3, format: str = "text") -> Text:
+        """Why: every candidate pathway, as ``laro-kb why`` writes it (``format``: text, markdown, json, letter or
+        letter-html)."""
+        return Text(self.kb.text(self.explain(), depth, format))
 
-    def whynot(self, pathway: str, depth: int = 3) -> None:
-        """Print why ``pathway`` is or is not met, and what would change that (as ``laro-kb whynot``)."""
-        print(self.kb.text(self.explain([pathway]), depth))
+    def whynot(self, pathway: str, depth: int = 3, format: str = "text") -> Text:
+        """Why ``pathway`` is or is not met, and what would change that, as ``laro-kb whynot`` writes it."""
+        return Text(self.kb.text(self.explain([pathway]), depth, format))
 
     def _with(self, verdict: str) -> tuple[PathwayResult, ...]:
         return tuple(p for p in self.pathways if p.verdict == verdict)
@@ -101,7 +122,8 @@ class Decision:
         """The decision without its criteria: what a batch record carries."""
         return Summary(self.case, self.outcome,
                        tuple(sorted(((p.id, p.verdict) for p in self.pathways), key=_verdict_order)),
-                       tuple(sorted((p.id, p.needs) for p in self.pending)), self.authorization_months)
+                       tuple(sorted((p.id, p.needs) for p in self.pending)), self.authorization_months, self.asks,
+                       self.audit)
 
     def __repr__(self) -> str:
         if self.outcome == "approve":
@@ -133,6 +155,8 @@ class Summary:
     verdicts: tuple[tuple[str, str], ...]  # (pathway id, verdict): approved first, then pending, denied; then by id
     needs: tuple[tuple[str, tuple[str, ...]], ...]  # (pending pathway id, the fields it needs), by id
     authorization_months: Optional[int] = None
+    asks: tuple[str, ...] = ()  # facts to ask for before any pathway: diagnosis.section, when undocumented
+    audit: Optional[Audit] = field(default=None, compare=False, repr=False)
 
     @property
     def approved(self) -> tuple[str, ...]:

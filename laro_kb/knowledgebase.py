@@ -9,8 +9,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional, Union
 
@@ -18,26 +21,55 @@ from .case.model import Case
 from .case.files import read_data
 from .case.parse import case_from_keywords, load_case_file, parse_case
 from .case.suggest import nearest
-from .decision import VERDICT_ORDER, CriterionStatus, Decision, PathwayResult, Summary
+from .decision import VERDICT_ORDER, Audit, CriterionStatus, Decision, PathwayResult, Summary
 from .engine.materialize import materialize
 from .engine.pydatalog import Engine, PyDatalogDecider
 from .engine.sqlengine import SQLDecider
-from .errors import KBError
+from .errors import KBError, LaroError
 from .explain.explanation import Explanation, explain
 from .explain.selfcheck import disagreements
 from .explain.trace import Program
 from .fhir import case_from_fhir, is_fhir
 from .knowledge import program
 from .knowledge.files import default_kb_dir, kb_files
-from .knowledge.pathways import DISPLAY_ORDER, Criterion, Pathway, read_criteria, read_links, read_pathways
+from .knowledge.pathways import (DISPLAY_ORDER, Criterion, Pathway, Policy, read_criteria, read_links, read_pathways,
+                                 read_policy)
 from .knowledge.vocabulary import Vocabulary
 from .render.decision import decision_text
-from .render.explanation import explanation_text
+from .render.explanation import RENDERERS
+from .render.letter import LETTERS
 
 
 ENGINES = ("sql", "pydatalog")
 SUMMARY_OMITS = frozenset({"status"})  # report rows a Summary does without: each criterion's status
+FORMATS = tuple(RENDERERS) + tuple(LETTERS)  # the formats of an explanation (laro-kb why --format)
 DEFAULT_ENGINE = "sql"  # the fastest engine that agrees with the reference on every case (tests/engine/test_sql.py)
+FIXED_CLOCK = "LARO_KB_DECIDED_AT"  # an environment variable that fixes decided_at, for reproducible outputs
+
+
+def utc_now() -> str:
+    """The time of a decision: now, in UTC, ISO 8601 to the second (``2026-12-03T10:15:00Z``); or the time that
+    $LARO_KB_DECIDED_AT fixes, so that golden files and byte-for-byte comparisons of whole outputs hold."""
+    fixed = os.environ.get(FIXED_CLOCK)
+    if fixed:
+        try:
+            when = datetime.fromisoformat(fixed)
+        except ValueError:
+            raise KBError(f"${FIXED_CLOCK} is {fixed!r}, not an ISO 8601 time (2026-01-01T00:00:00Z)") from None
+        if when.tzinfo is None:
+            raise KBError(f"${FIXED_CLOCK} is {fixed!r}, which gives no time zone; give one (Z for UTC)")
+    else:
+        when = datetime.now(timezone.utc)
+    return when.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def kb_version(files) -> str:
+    """A hash of the kb's files (their names and bytes, in load order): two kbs that decide alike by construction
+    have the same version, and any edit of a file changes it."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()
 
 
 class KnowledgeBase:
@@ -49,12 +81,14 @@ class KnowledgeBase:
     explanations and checks read it)."""
 
     def __init__(self, directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
-                 materialized: bool = True, compiled: bool = True):
+                 materialized: bool = True, compiled: bool = True, clock=utc_now):
         if engine not in ENGINES:
             raise KBError(f"no engine {engine!r}; choose one of {', '.join(ENGINES)}",
                           suggestion=nearest(engine, ENGINES))
         self.directory = Path(directory) if directory is not None else default_kb_dir()
         self.files = kb_files(self.directory)
+        self.version = kb_version(self.files)
+        self.clock = clock  # () -> the UTC ISO 8601 time stamped on each decision
         # parse every file before anything is loaded: a file that is not Datalog is refused whole
         self.statements: list[program.Statement] = []
         for path in self.files:
@@ -66,6 +100,7 @@ class KnowledgeBase:
         self.pathways: dict[str, Pathway] = read_pathways(self.engine)
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)
         self.links = read_links(self.engine)
+        self.policy: Policy = read_policy(self.engine)
         # the reference decides with kb/logic.dl, or the decision program specialised from it once built
         self.reference = PyDatalogDecider(self.engine, self.statements, compiled)
         self.decider = self.reference if engine == "pydatalog" else SQLDecider(self.engine, self.statements)
@@ -133,12 +168,14 @@ class KnowledgeBase:
     def decide_many(self, cases: list[Case]) -> list[Decision]:
         """Decide many cases set-at-a-time: all their facts in the engine at once (each under its own case id), one
         query for all of them. The same decisions as :meth:`decide` one by one."""
-        return [self._decision(case, rows) for case, rows in self._reports(cases)]
+        audit = self._audit()
+        return [self._decision(case, rows, audit) for case, rows in self._reports(cases)]
 
     def summarize_many(self, cases: list[Case]) -> list[Summary]:
         """:meth:`decide_many` without the status of each criterion, which is then never derived: for each case,
         the ``Decision.summary()`` of its decision, at a fraction of the cost (what a batch record needs)."""
-        return [self._summary(case, rows) for case, rows in self._reports(cases, SUMMARY_OMITS)]
+        audit = self._audit()
+        return [self._summary(case, rows, audit) for case, rows in self._reports(cases, SUMMARY_OMITS)]
 
     def _reports(self, cases: list[Case], omit: frozenset[str] = frozenset()) -> list[tuple[Case, list[tuple]]]:
         """Each case with its report rows, asked of the deciding engine in one call."""
@@ -154,8 +191,8 @@ class KnowledgeBase:
         return [(case, by_case[cid]) for case, cid in zip(cases, cids)]
 
     @staticmethod
-    def _summary(case: Case, rows: list[tuple]) -> Summary:
-        outcome, verdicts, months, needs = [], [], [], {}
+    def _summary(case: Case, rows: list[tuple], audit: Optional[Audit] = None) -> Summary:
+        outcome, verdicts, months, needs, asks = [], [], [], {}, []
         for _, kind, a, b, c in rows:
             if kind == "verdict":
                 verdicts.append((a, b))
@@ -165,14 +202,20 @@ class KnowledgeBase:
                 outcome.append(a)
             elif kind == "months":
                 months.append(a)
+            elif kind == "ask":
+                asks.append(a)
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         pending = {p for p, v in verdicts if v == "pending"}
         return Summary(case, outcome[0], tuple(sorted(verdicts, key=lambda pv: (VERDICT_ORDER[pv[1]], pv[0]))),
                        tuple(sorted((p, tuple(sorted(f))) for p, f in needs.items() if p in pending)),
-                       months[0] if months else None)
+                       months[0] if months else None, tuple(sorted(asks)), audit)
 
-    def _decision(self, case: Case, rows: list[tuple]) -> Decision:
+    def _audit(self) -> Audit:
+        from . import __version__
+        return Audit(self.version, self.policy, self.clock(), self.engine_name, __version__)
+
+    def _decision(self, case: Case, rows: list[tuple], audit: Optional[Audit] = None) -> Decision:
         """A Decision from the kb's report/5 rows for one case."""
         outcome, verdicts, assessed, months, notes, asks = [], [], [], [], [], []
         gaps: dict[tuple[str, str], list] = {}
@@ -194,7 +237,7 @@ class KnowledgeBase:
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
-                        tuple(sorted(notes)), self, tuple(sorted(asks)))
+                        tuple(sorted(notes)), self, tuple(sorted(asks)), audit)
 
     def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
         """Why and why-not, from derivation traces: every candidate pathway, or the ``pathways`` named."""
@@ -234,14 +277,21 @@ class KnowledgeBase:
         decider = self.decider if isinstance(self.decider, SQLDecider) else SQLDecider(self.engine, self.statements)
         return decider.program(dialect).script()
 
-    def text(self, value: Union[Decision, Explanation], depth: int = 3) -> str:
-        """A decision or an explanation as the CLI prints it (``print(decision)``, ``decision.why()``).
+    def text(self, value: Union[Decision, Explanation], depth: int = 3, format: str = "text") -> str:
+        """A decision or an explanation as the CLI prints it (``print(decision)``, ``decision.why()``); an
+        explanation in any ``format`` of ``laro-kb why``: text, markdown, json, letter or letter-html.
 
         The renderers live in laro_kb.render, above the values they render; a Decision reaches them through the
         KnowledgeBase that made it, so the value itself imports no renderer."""
         if isinstance(value, Decision):
             return decision_text(value)
-        return explanation_text(value, depth)
+        if format in LETTERS:  # an approval's letter gives the authorization period the kb derives
+            months = self.decide(value.case).authorization_months if value.outcome == "approve" else None
+            return LETTERS[format](value, self.vocabulary, self.policy, months)
+        if format not in RENDERERS:
+            raise LaroError(f"no format {format!r}; choose one of {', '.join(FORMATS)}",
+                          suggestion=nearest(format, FORMATS))
+        return RENDERERS[format](value, depth)
 
     def pathway(self, pathway_id: str) -> Pathway:
         try:
@@ -255,8 +305,9 @@ def _display_order(c: CriterionStatus) -> tuple:
 
 
 def load(directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
-         compiled: bool = True) -> KnowledgeBase:
+         compiled: bool = True, clock=utc_now) -> KnowledgeBase:
     """Load a knowledge base (the shipped kb/ by default), deciding with ``engine``: ``sql`` (the default, the
     fastest) or ``pydatalog`` (the reference). ``compiled=False`` has pyDatalog decide with kb/logic.dl's generic
-    rules instead of the decision program built from them (the same answers; laro_kb/engine/decision_program.py)."""
-    return KnowledgeBase(directory, engine=engine, compiled=compiled)
+    rules instead of the decision program built from them (the same answers; laro_kb/engine/decision_program.py).
+    ``clock`` gives the time stamped on each decision (``decided_at``; :func:`utc_now` by default)."""
+    return KnowledgeBase(directory, engine=engine, compiled=compiled, clock=clock)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from pyDatalog.Logic import Logic
 
 import laro_kb
+
+# every decision of the suite is stamped at this time (decided_at), in this process, its subprocesses and batch
+# workers alike, so that whole outputs and golden files are deterministic; tests/test_audit.py tests the real clock
+DECIDED_AT = "2026-01-01T00:00:00Z"
+os.environ["LARO_KB_DECIDED_AT"] = DECIDED_AT
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "kb"

@@ -1,5 +1,5 @@
-"""Packaging: the wheel carries every module of laro_kb/ and kb/ (with its policy text) inside the package, and the
-console script."""
+"""Packaging: the wheel carries every module of laro_kb/, the letter's templates and the decision schema, kb/ (with
+its policy text) inside the package, and the console script."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ def test_the_wheel_ships_every_module_every_kb_file_and_the_console_script(tmp_p
     assert policy and policy <= names  # the policy text that laro-kb check compares the kb with
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "laro_kb").rglob("*.py")}
     assert len(modules) > 30 and sorted(modules - names) == []
+    data = {p.relative_to(ROOT).as_posix() for folder in ("templates", "schemas")
+            for p in (ROOT / "laro_kb" / "render" / folder).iterdir()}
+    assert {"laro_kb/render/templates/letter.md.j2", "laro_kb/render/schemas/decision.schema.json"} <= data <= names
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "laro-kb = laro_kb.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

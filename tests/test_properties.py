@@ -34,7 +34,7 @@ def value_of(f):
         ints = st.integers(lo, hi)
         return ints.map(lambda v: v - v % f.step) if f.step else ints
     if f.type == "term":
-        return st.sampled_from(f.term_names() + ["unknown"])
+        return st.sampled_from([*f.term_names(), "unknown"])
     if f.type == "terms":
         return st.lists(st.sampled_from(f.term_names()), max_size=3)
     if f.type == "code":
@@ -45,7 +45,7 @@ def value_of(f):
 @st.composite
 def valid_cases(draw):
     data: dict = {"id": "p"}
-    section = draw(st.sampled_from(KB.vocabulary.fields["diagnosis.section"].term_names() + [None]))
+    section = draw(st.sampled_from([*KB.vocabulary.fields["diagnosis.section"].term_names(), None]))
     for name, f in KB.vocabulary.fields.items():
         if name == "diagnosis.subsection":
             subs = [u for u, s in KB.vocabulary.subsection_of.items() if s == section] + ["other"]

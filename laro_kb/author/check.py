@@ -22,7 +22,7 @@ STRUCTURAL = ("negation-cycle", "criterion-cycle")  # a kb with these is not loa
 # predicates that laro_kb itself queries (the kb's interface to the library): defined but unused is fine for these
 QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3", "step/2", "immutable/1", "is_a/2",
            "conflict/5", "subsection_of/2", "pathway/4", "policy_text/2", "section/4", "subsection/2",
-           "subsection_heading/3", "reference/3", "label/2", "criterion_text/2", "indication/2", "eligibility/2",
+           "subsection_heading/3", "policy/3", "reference/3", "label/2", "criterion_text/2", "indication/2", "eligibility/2",
            "setting/2", "line/2", "biomarker/2", "regimen/2", "exclusion/2", "code/3", "code_section/2",
            "code_subsection/2", "drug_code/1", "specialty/3", "authorization_months/2", "gap/4", "missing/3",
            "holds/2", "fails/2",

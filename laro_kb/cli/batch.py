@@ -33,6 +33,7 @@ from typing import IO, Iterator, NamedTuple, Optional, Union
 
 from ..case.files import decode, file_kind, load_text, read_data, show_bytes
 from ..errors import CaseError, LaroError
+from ..render.decision import audit_dict
 
 SCHEMA = "laro-kb/batch-record/1"
 CHUNK = 100  # records decided together by pyDatalog (one at a time underneath)
@@ -379,14 +380,6 @@ def _previous(output: Path, partial: Path) -> dict[str, dict[str, str]]:
 
 
 # -- deciding ---------------------------------------------------------------------------------------------------
-def kb_fingerprint(kb) -> str:
-    """A hash of the kb's files: a record decided by another kb is not reused."""
-    digest = hashlib.sha256()
-    for path in kb.files:
-        digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def case_key(case, fingerprint: str, explain: bool) -> str:
     """The resume key of a decided record: a hash of the normalized case (its id and validated values), the kb
     and whether the record holds an explanation."""
@@ -460,7 +453,8 @@ def record(kb, d, source: str, explain: bool, key: str) -> dict:
     """The output record of a decided case (``d``: its :class:`~laro_kb.decision.Summary`)."""
     rec = {"schema": SCHEMA, "id": d.case.id, "source": source, "key": key, "decision": d.outcome,
            "approved": list(d.approved), "pathways": dict(d.verdicts),
-           "needs": {p: list(fields) for p, fields in d.needs}, "authorization_months": d.authorization_months}
+           "needs": {p: list(fields) for p, fields in d.needs}, "ask": list(d.asks),
+           "authorization_months": d.authorization_months, **audit_dict(d.audit)}
     if explain:
         from ..render.explanation import explanation_dict
         rec["explanation"] = explanation_dict(kb.explain(d.case))
@@ -506,7 +500,7 @@ def run(kb, input_path: Union[str, Path], output: Union[str, Path], *, explain: 
 
 def _run(kb, inp: Input, sink: Sink, explain: bool, jobs: int, kb_dir, progress, max_record_bytes: int) -> Summary:
     summary = Summary()
-    fingerprint = kb_fingerprint(kb)
+    fingerprint = kb.version  # a hash of the kb's files: a record decided by another kb is not reused
     ids: dict[str, int] = {}
     chunks = _chunks(read_input(inp, max_record_bytes), chunk_size(kb))
     first = next(chunks, [])

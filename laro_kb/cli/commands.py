@@ -13,8 +13,8 @@ import click
 
 from .. import __version__
 from ..errors import LaroError
+from ..knowledgebase import FORMATS
 from ..render.decision import decision_json, decision_text, pathways_json, pathways_text
-from ..render.explanation import RENDERERS
 from .options import ENGINE_OPTION, KB_OPTION, load
 
 
@@ -34,19 +34,26 @@ def main():
     """Decide larotrectinib (Vitrakvi) coverage from the policy's Datalog knowledge base."""
 
 
+LETTER_HELP = "letter: the determination notice for the member and prescriber (Markdown; letter-html: as HTML)"
+
+
 @main.command()
 @click.argument("case", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON (docs/decision-format.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON (docs/decision-format.md); the same "
+                                                      "as --format json.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "letter", "letter-html"]), default="text",
+              show_default=True, help=f"text, JSON (docs/decision-format.md), or a {LETTER_HELP}.")
 @KB_OPTION
 @ENGINE_OPTION
-def decide(case, as_json, kb_dir, engine):
+def decide(case, as_json, fmt, kb_dir, engine):
     """Approve, pend or deny a patient case file, with the pathways behind the decision.
 
-    Example: laro-kb decide examples/nsclc-first-line.json
+    Example: laro-kb decide examples/nsclc-first-line.json --format letter
     """
     kb = load(kb_dir, engine)
     d = kb.decide(kb.read_case(case))
-    click.echo(decision_json(d) if as_json else decision_text(d))
+    fmt = "json" if as_json else fmt
+    click.echo(decision_json(d) if fmt == "json" else decision_text(d) if fmt == "text" else d.why(format=fmt))
 
 
 @main.command()
@@ -67,8 +74,8 @@ def pathways(as_json, section, kb_dir):
     click.echo(pathways_json(chosen) if as_json else pathways_text(chosen))
 
 
-FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-                             show_default=True, help="text tree, Markdown (for a letter), or JSON (docs/explanations.md).")
+FORMAT_OPTION = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                             help=f"text tree, Markdown worksheet, JSON (docs/explanations.md), or a {LETTER_HELP}.")
 DEPTH_OPTION = click.option("--depth", type=click.IntRange(1, 12), default=3, show_default=True,
                             help="1 pathways, 2 criteria, 3 parts of criteria, 4+ the kb rules that derived them.")
 
@@ -84,10 +91,10 @@ def why(case, pathway_ids, fmt, depth, kb_dir, engine):
     """Explain a decision: every candidate pathway, each criterion met, not met or unknown, with citations.
 
     The explanation is pyDatalog's derivation trace; it is checked against the decision of --engine.
-    Example: laro-kb why examples/nsclc-missing-ntrk.json --format markdown
+    Example: laro-kb why examples/nsclc-missing-ntrk.json --format letter
     """
     kb = load(kb_dir, engine)
-    click.echo(RENDERERS[fmt](kb.explain(kb.read_case(case), list(pathway_ids) or None), depth))
+    click.echo(kb.text(kb.explain(kb.read_case(case), list(pathway_ids) or None), depth, fmt))
 
 
 @main.command()
@@ -103,7 +110,7 @@ def whynot(case, pathway, fmt, depth, kb_dir, engine):
     Example: laro-kb whynot examples/nsclc-first-line.json nsclc.3b
     """
     kb = load(kb_dir, engine)
-    click.echo(RENDERERS[fmt](kb.explain(kb.read_case(case), [pathway]), depth))
+    click.echo(kb.text(kb.explain(kb.read_case(case), [pathway]), depth, fmt))
 
 
 @main.command()

@@ -1,12 +1,14 @@
 """``laro-kb repl``: a reviewer's shell for exploring one case without editing files.
 
 Every change goes through the same validation as a case file (:func:`laro_kb.case.parse.parse_case`), so a value that
-would be refused in a file is refused here, with the same message. History is kept in ~/.laro_kb_history (or
-$LARO_KB_HISTORY) when readline is available, and <Tab> completes commands, field names, terms and pathway ids.
+would be refused in a file is refused here, with the same message. On a terminal the prompt is prompt_toolkit's:
+history in ~/.laro_kb_history (or $LARO_KB_HISTORY), and <Tab> completes commands, field names, terms (each item of a
+comma-separated list) and pathway ids. Elsewhere (a pipe, a script, a test) lines are read as they come.
 
 An error in a command (a refused value, a file that cannot be read or written) is one line, and the prompt returns.
-Ctrl-C cancels the line being typed, or the command running. Ctrl-D, quit and exit leave, and ask first when the case
-has changes that were not saved; load asks the same before it replaces them.
+Ctrl-C cancels the line being typed, or the command running, and the prompt returns with the case as it was
+(docs/explanations.md). Ctrl-D, quit and exit leave, and ask first when the case has changes that were not saved;
+load asks the same before it replaces them.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from ..case.model import Case, set_field
 from ..case.parse import resolve_field, resolve_pairs
 from ..errors import LaroError
 from ..knowledge.vocabulary import show_value
+from ..knowledgebase import FORMATS
 from ..render.decision import decision_text
-from ..render.explanation import explanation_text
 
 INTRO = ("laro-kb reviewer shell. Type 'help' for commands, 'help COMMAND' for one; <Tab> completes.\n"
          "Values: true, false, null (unset), numbers, terms, and lists as a,b,c or JSON.")
@@ -32,10 +34,11 @@ INTRO = ("laro-kb reviewer shell. Type 'help' for commands, 'help COMMAND' for o
 class Shell(cmd.Cmd):
     prompt = "laro-kb> "
 
-    def __init__(self, kb, case: Optional[Case] = None, stdin=None, stdout=None):
+    def __init__(self, kb, case: Optional[Case] = None, stdin=None, stdout=None, session=None):
         super().__init__(stdin=stdin, stdout=stdout)
         if stdin is not None:
             self.use_rawinput = False
+        self.session = session  # a prompt_toolkit PromptSession that reads lines, or None
         self.kb = kb
         self.case = case or Case("repl", ())
         self.saved = self.case  # what the case was when last loaded or saved
@@ -45,15 +48,33 @@ class Shell(cmd.Cmd):
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
 
+    def read_line(self) -> str:
+        """The next line: from the prompt_toolkit session, the terminal, or stdin; 'EOF' at the end of input."""
+        if self.session is not None:
+            try:
+                return self.session.prompt(self.prompt)
+            except EOFError:
+                return "EOF"
+        if self.use_rawinput:
+            try:
+                return input(self.prompt)
+            except EOFError:
+                return "EOF"
+        self.stdout.write(self.prompt)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        return line.rstrip("\r\n") if line else "EOF"
+
     def cmdloop(self, intro=None) -> None:
         """The command loop, in which Ctrl-C cancels the line (or the command) and the prompt returns."""
-        while True:
+        if intro:
+            self.say(intro)
+        stop = False
+        while not stop:
             try:
-                super().cmdloop(intro)
-                return
+                stop = self.onecmd(self.read_line())
             except KeyboardInterrupt:
                 self.say("\n(cancelled; quit or Ctrl-D leaves)")
-                intro = ""
 
     def onecmd(self, line: str) -> bool:
         try:
@@ -70,10 +91,12 @@ class Shell(cmd.Cmd):
 
     def confirm(self, question: str) -> bool:
         """Ask a yes/no question (no is the default); the end of input answers yes, Ctrl-C no."""
-        self.stdout.write(f"{question} [y/N] ")
-        self.stdout.flush()
+        if self.session is None:
+            self.stdout.write(f"{question} [y/N] ")
+            self.stdout.flush()
         try:
-            answer = input() if self.use_rawinput else self.stdin.readline()
+            answer = self.session.prompt(f"{question} [y/N] ") if self.session is not None else \
+                input() if self.use_rawinput else self.stdin.readline()
             end = not self.use_rawinput and answer == ""
         except EOFError:
             answer, end = "", True
@@ -100,9 +123,14 @@ class Shell(cmd.Cmd):
         return False
 
     def _set_values(self, pairs: list[tuple[str, str]]) -> Case:
-        """The case with fields changed, validated exactly as a case file."""
+        """The case with fields changed (and its id, by ``set id NEW``), validated exactly as a case file."""
         data = self.case.as_dict()
-        for full, raw in resolve_pairs(pairs, self.kb.vocabulary):
+        ids = [raw for name, raw in pairs if name == "id"]
+        if len(ids) > 1:
+            raise ValueError("the id is given twice; give it once")
+        if ids:
+            data["id"] = ids[0]
+        for full, raw in resolve_pairs([(n, v) for n, v in pairs if n != "id"], self.kb.vocabulary):
             set_field(data, full, _parse_value(raw, self.kb.vocabulary.fields[full].type))
         return self.kb.parse_case(data, record=self.case.id)
 
@@ -126,7 +154,8 @@ class Shell(cmd.Cmd):
             self.say("  (no facts documented)")
 
     def do_set(self, arg: str) -> None:
-        """set FIELD VALUE [FIELD VALUE ...]: document facts (set ecog 1; set progressed_on chemotherapy,ebrt)."""
+        """set FIELD VALUE [FIELD VALUE ...]: document facts (set ecog 1; set progressed_on chemotherapy,ebrt);
+        set id NEW renames the case."""
         self.case = self._set_values(_pairs(arg))
         self.say("ok")
 
@@ -143,16 +172,18 @@ class Shell(cmd.Cmd):
         self.say(decision_text(self.kb.decide(self.case)))
 
     def do_why(self, arg: str) -> None:
-        """why [PATHWAY ...] [--depth N]: explain every candidate pathway, or the ones named."""
-        ids, depth = _depth(arg)
-        self.say(explanation_text(self.kb.explain(self.case, ids or None), depth))
+        """why [PATHWAY ...] [--depth N] [--format text|markdown|json|letter|letter-html]: explain every candidate
+        pathway, or the ones named (as laro-kb why)."""
+        ids, depth, fmt = _options(arg)
+        self.say(self.kb.text(self.kb.explain(self.case, ids or None), depth, fmt))
 
     def do_whynot(self, arg: str) -> None:
-        """whynot PATHWAY [--depth N]: why one pathway is or is not met, and the smallest change that approves it."""
-        ids, depth = _depth(arg)
+        """whynot PATHWAY [--depth N] [--format F]: why one pathway is or is not met, and the smallest change that
+        approves it."""
+        ids, depth, fmt = _options(arg)
         if len(ids) != 1:
             raise ValueError("whynot takes one pathway id, for example: whynot nsclc.3a")
-        self.say(explanation_text(self.kb.explain(self.case, ids), depth))
+        self.say(self.kb.text(self.kb.explain(self.case, ids), depth, fmt))
 
     def do_whatif(self, arg: str) -> None:
         """whatif FIELD VALUE [...]: decide with facts changed, without keeping the change."""
@@ -219,7 +250,10 @@ class Shell(cmd.Cmd):
         except (LaroError, IndexError):
             return []
         values = f.term_names() if f.terms else (["true", "false"] if f.type == "bool" else [])
-        return [v for v in values + ["null"] if v.startswith(text.rsplit(",", 1)[-1])]
+        done, _, last = text.rpartition(",")  # a list: complete its last item and keep the ones before it
+        chosen = set(done.split(",")) if done else set()
+        return [done + "," * bool(done) + v for v in values + (["null"] if not done else [])
+                if v.startswith(last) and v not in chosen]
 
     def complete_set(self, text, line, begidx, endidx):
         return self._complete_field_value(text, line)
@@ -230,7 +264,11 @@ class Shell(cmd.Cmd):
         return [f for f, _ in self.case.values if f.startswith(text)]
 
     def complete_why(self, text, line, begidx, endidx):
-        return [p for p in self.kb.pathways if p.startswith(text)]
+        words = line[:begidx].split()
+        if words and words[-1] == "--format":
+            return [f for f in FORMATS if f.startswith(text)]
+        return [p for p in self.kb.pathways if p.startswith(text)] + \
+            [o for o in ("--depth", "--format") if o.startswith(text) and text]
 
     complete_whynot = complete_why
 
@@ -246,27 +284,71 @@ class Shell(cmd.Cmd):
     complete_save = complete_load
 
 
+class Completer:
+    """The shell's completion for prompt_toolkit: the word before the cursor, completed by the shell's own
+    ``complete_*`` methods (those of cmd.Cmd), so a terminal and a test see the same candidates."""
+
+    def __init__(self, shell: Shell):
+        self.shell = shell
+
+    def candidates(self, line: str) -> tuple[str, list[str]]:
+        """The word being completed at the end of ``line``, and its completions."""
+        begidx = len(line) - len(line.split(" ")[-1])
+        text = line[begidx:]
+        if not line[:begidx].strip():
+            return text, self.shell.completenames(text, line, begidx, len(line))
+        command = line.split()[0]
+        method = getattr(self.shell, f"complete_{command}", None)
+        return text, (method(text, line, begidx, len(line)) or []) if method else []
+
+    def get_completions(self, document, complete_event):
+        from prompt_toolkit.completion import Completion
+        text, found = self.candidates(document.text_before_cursor)
+        for word in found:
+            yield Completion(word, start_position=-len(text))
+
+
+def session(shell: Shell, history: Path, **keywords):
+    """A prompt_toolkit session for the shell: its completer, and the history file. <Tab> completes at once when
+    one word fits (so typed-ahead keys find it done), and opens the menu when several do."""
+    from os.path import commonprefix
+
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer as Base
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.key_binding import KeyBindings
+
+    class _Adapter(Completer, Base):
+        pass
+
+    adapter, keys = _Adapter(shell), KeyBindings()
+
+    @keys.add("tab")
+    def _complete(event) -> None:
+        buffer = event.current_buffer
+        if buffer.complete_state:
+            buffer.complete_next()
+            return
+        text, found = adapter.candidates(buffer.document.text_before_cursor)
+        common = commonprefix(found)
+        if len(common) > len(text):
+            buffer.delete_before_cursor(len(text))
+            buffer.insert_text(common)
+        elif found:
+            buffer.start_completion(select_first=False)
+
+    return PromptSession(history=FileHistory(str(history)), completer=adapter, complete_while_typing=False,
+                         key_bindings=keys, **keywords)
+
+
 def run(kb, case: Optional[Case] = None) -> None:
-    """Run the shell on the terminal, with readline history when available."""
+    """Run the shell: prompt_toolkit (history and completion) on a terminal, plain lines from a pipe."""
+    import sys
     shell = Shell(kb, case)
-    history = Path(os.environ.get("LARO_KB_HISTORY", Path.home() / ".laro_kb_history"))
-    try:
-        import readline
-        readline.set_completer_delims(" \t\n")
-        try:
-            readline.read_history_file(history)
-        except OSError:
-            pass
-    except ImportError:  # pragma: no cover - readline is on every supported platform
-        readline = None
-    try:
-        shell.cmdloop(INTRO + (f"\nCase {case.id} loaded." if case else ""))
-    finally:
-        if readline is not None:
-            try:
-                readline.write_history_file(history)
-            except OSError:
-                pass
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        history = Path(os.environ.get("LARO_KB_HISTORY", Path.home() / ".laro_kb_history"))
+        shell.session = session(shell, history)
+    shell.cmdloop(INTRO + (f"\nCase {case.id} loaded." if case else ""))
 
 
 def _pairs(arg: str) -> list[tuple[str, str]]:
@@ -276,9 +358,10 @@ def _pairs(arg: str) -> list[tuple[str, str]]:
     return list(zip(words[::2], words[1::2]))
 
 
-def _depth(arg: str) -> tuple[list[str], int]:
+def _options(arg: str) -> tuple[list[str], int, str]:
+    """why / whynot arguments: pathway ids, --depth N and --format F (the formats of laro-kb why)."""
     words = shlex.split(arg)
-    depth = 3
+    depth, fmt = 3, "text"
     if "--depth" in words:
         i = words.index("--depth")
         try:
@@ -286,7 +369,13 @@ def _depth(arg: str) -> tuple[list[str], int]:
         except (IndexError, ValueError):
             raise ValueError("--depth takes a number") from None
         del words[i:i + 2]
-    return words, depth
+    if "--format" in words:
+        i = words.index("--format")
+        if i + 1 >= len(words) or words[i + 1] not in FORMATS:
+            raise ValueError(f"--format takes one of {', '.join(FORMATS)}")
+        fmt = words[i + 1]
+        del words[i:i + 2]
+    return words, depth, fmt
 
 
 def _parse_value(raw: str, typ: str):

@@ -1,6 +1,6 @@
 """Pathways and criteria as the knowledge base describes them, with their citations.
 
-Everything here is read from kb facts: ``pathway/4``, ``policy_text/2``,
+Everything here is read from kb facts: ``policy/3``, ``pathway/4``, ``policy_text/2``,
 ``section/4``, ``subsection/2``, ``subsection_heading/3``, ``reference/3``,
 the dimension links (``indication/2`` ... ``exclusion/2``), ``label/2`` and
 ``criterion_text/2``, and the criterion forms (``is_/3``, ``at_least/3``, ...).
@@ -9,8 +9,10 @@ the dimension links (``indication/2`` ... ``exclusion/2``), ``label/2`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Optional
 
+from ..errors import KBError
 from .vocabulary import show_value
 
 DIMENSIONS = ("indication", "eligibility", "setting", "line", "biomarker", "regimen", "exclusion")
@@ -34,6 +36,36 @@ class Source:
         if self.kind == "fda":
             return f"FDA label, policy reference {self.reference}"
         return "the policy itself (Authorization Period and Renewal Criteria)"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy the kb encodes, as its heading prints it (``policy/3`` in kb/references.dl)."""
+    title: str
+    version: str
+    effective: str  # ISO 8601 date
+
+    @property
+    def effective_date(self) -> date:
+        return date.fromisoformat(self.effective)
+
+    def __str__(self) -> str:
+        d = self.effective_date
+        return f"{self.title}, version {self.version}, effective {d.month}/{d.day}/{d.year}"
+
+
+def read_policy(engine) -> Policy:
+    rows = engine.ask("policy", None, None, None)
+    if len(rows) != 1:
+        raise KBError(f"the kb must declare its policy once, as policy(Title, Version, EffectiveDate); it declares "
+                      f"{len(rows)}", file="references.dl")
+    policy = Policy(*map(str, rows[0]))
+    try:
+        policy.effective_date
+    except ValueError:
+        raise KBError(f"policy/3: the effective date {policy.effective!r} is not an ISO 8601 date (YYYY-MM-DD)",
+                      file="references.dl") from None
+    return policy
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,12 @@ class Field:
     def leaf(self) -> str:
         return self.name.rsplit(".", 1)[-1]
 
-    def term_names(self) -> list[str]:
-        return [t for t, _ in self.terms]
+    def term_names(self) -> tuple[str, ...]:
+        return self._term_names
+
+    @cached_property
+    def _term_names(self) -> tuple[str, ...]:  # asked for every term of every case parsed: built once
+        return tuple(t for t, _ in self.terms)
 
 
 @dataclass(frozen=True)

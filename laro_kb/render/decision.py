@@ -7,12 +7,15 @@ The JSON form of a decision is documented in docs/decision-format.md
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Iterable
 
-from ..decision import Decision, PathwayResult
+from ..decision import Audit, Decision, PathwayResult
 from ..knowledge.pathways import Pathway
 
 DECISION_SCHEMA = "laro-kb/decision/1"
+# the JSON Schema of a decision record (decide --json, batch records), shipped with the package
+JSON_SCHEMA = Path(__file__).resolve().parent / "schemas" / "decision.schema.json"
 MARK = {"met": "+", "not_met": "x", "unknown": "?", "excluded": "x", "clear": "+"}
 
 
@@ -80,7 +83,15 @@ def decision_dict(d: Decision) -> dict:
                      for f, s in d.case.derived],
         "code_notes": [{"code": c, "note": k, "text": code_note(c, k)} for c, k in d.code_notes],
         "pathways": [pathway_result_dict(p) for p in d.pathways],
+        **audit_dict(d.audit),
     }
+
+
+def audit_dict(a: Audit) -> dict:
+    """The audit fields of a decision record (docs/decision-format.md): which kb, policy, time and engine."""
+    return {"kb_version": a.kb_version,
+            "policy": {"title": a.policy.title, "version": a.policy.version, "effective": a.policy.effective},
+            "decided_at": a.decided_at, "engine": {"name": a.engine, "laro_kb": a.laro_kb}}
 
 
 def pathway_result_dict(p: PathwayResult) -> dict:

@@ -135,3 +135,76 @@ def test_ctrl_c_at_the_prompt_cancels_the_line_and_keeps_the_case(tmp_path):
     proc.stdin.close()
     assert proc.wait(timeout=30) == 0 and b"Traceback" not in proc.stderr.read()
     assert json.loads((tmp_path / "case.json").read_text())["patient"] == {"age": 58}
+
+
+# -- issue 16: set id, list completion, why --format, Ctrl-C in a command, prompt_toolkit ---------------------------
+def test_set_id_renames_the_case_and_is_validated_like_a_case_file(kb, tmp_path):
+    out = session(kb, f"set id r1 age 58\nshow\nset id {'x' * 1000}\nsave {tmp_path}/c.json\nquit\n")
+    assert "case r1\n  patient.age = 58\n" in out
+    assert out.count("error: ") == 1 and "error: record r1: field 'id': must be text of at most" in out
+    assert json.loads((tmp_path / "c.json").read_text()) == {"id": "r1", "patient": {"age": 58}}
+
+
+def test_completion_keeps_every_item_of_a_comma_separated_list(kb):
+    shell = Shell(kb)
+    line = "set progressed_on chemotherapy,eb"
+    assert shell.complete_set("chemotherapy,eb", line, 18, len(line)) == ["chemotherapy,ebrt"]
+    line = "set progressed_on chemotherapy,ebrt,"
+    done = shell.complete_set("chemotherapy,ebrt,", line, 18, len(line))
+    assert done and all(c.startswith("chemotherapy,ebrt,") for c in done)
+    assert "chemotherapy,ebrt,chemotherapy" not in done and "chemotherapy,ebrt,null" not in done
+
+
+def test_why_and_whynot_take_the_formats_of_the_cli(kb):
+    from click.testing import CliRunner
+
+    from laro_kb.cli import main
+    path = EXAMPLES / "nsclc-missing-ntrk.json"
+    case = kb.read_case(path)
+    for command, cli in (("why --format markdown", ["why", str(path), "--format", "markdown"]),
+                         ("why --format letter", ["why", str(path), "--format", "letter"]),
+                         ("whynot nsclc.3a --format letter-html", ["whynot", str(path), "nsclc.3a", "--format",
+                                                                   "letter-html"])):
+        out = session(kb, command + "\nquit\n", case)
+        assert out == "laro-kb> " + CliRunner().invoke(main, cli).output + "laro-kb> "
+    out = session(kb, "why --format worksheet\nquit\n", case)
+    assert out == "laro-kb> error: --format takes one of text, markdown, json, letter, letter-html\nlaro-kb> "
+
+
+def test_ctrl_c_in_a_running_command_cancels_it_and_keeps_the_case(kb, monkeypatch):
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args)
+        raise KeyboardInterrupt
+
+    case = kb.read_case(EXAMPLES / "renewal.json")
+    shell = Shell(kb, case, stdin=__import__("io").StringIO("set age 60\nwhy\nshow\nquit\ny\n"),
+                  stdout=(out := __import__("io").StringIO()))
+    monkeypatch.setattr(kb, "explain", interrupted)
+    shell.cmdloop(intro="")
+    text = out.getvalue()
+    assert calls and "laro-kb> \n(cancelled; quit or Ctrl-D leaves)\nlaro-kb> case example-renewal\n" in text
+    assert "patient.age = 60" in text
+
+
+def test_on_a_terminal_prompt_toolkit_completes_with_tab_and_keeps_history(kb, tmp_path):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from laro_kb.cli.repl import Completer
+    from laro_kb.cli.repl import session as prompt_session
+    shell = Shell(kb, stdout=(out := __import__("io").StringIO()))
+    assert Completer(shell).candidates("set progressed_on chemotherapy,eb") == ("chemotherapy,eb",
+                                                                                ["chemotherapy,ebrt"])
+    assert Completer(shell).candidates("wh")[1] == ["whatif", "why", "whynot"]
+    with create_pipe_input() as keys:
+        shell.session = prompt_session(shell, tmp_path / "history", input=keys, output=DummyOutput())
+        keys.send_text("set progressed_on chemotherapy,eb\t\rshow\r")
+        keys.send_text("\x03")  # Ctrl-C at the prompt
+        keys.send_text("quit\ry\r")
+        shell.cmdloop(intro="")
+    text = out.getvalue()
+    assert "history.progressed_on = [chemotherapy, ebrt]" in text
+    assert "(cancelled; quit or Ctrl-D leaves)" in text
+    assert "set progressed_on chemotherapy,ebrt" in (tmp_path / "history").read_text()

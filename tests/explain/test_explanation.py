@@ -80,13 +80,19 @@ def test_an_ecog_bound_is_proposed_at_the_bound(kb):
     assert p.change.verified and ("performance.ecog", 2) in p.change.sets
 
 
-def test_decision_why_and_whynot_print_the_cli_trees(kb, capsys):
-    from laro_kb.render.explanation import explanation_text
-    d = kb.decide(EXAMPLES / "nsclc-missing-ntrk.json")
-    d.whynot("nsclc.3a")
-    assert capsys.readouterr().out == explanation_text(kb.explain(d.case, ["nsclc.3a"])) + "\n"
-    d.why()
-    assert capsys.readouterr().out == explanation_text(kb.explain(d.case)) + "\n"
+def test_decision_why_and_whynot_return_what_the_cli_prints(kb, capsys):
+    from click.testing import CliRunner
+
+    from laro_kb.cli import main
+    path = str(EXAMPLES / "nsclc-missing-ntrk.json")
+    d = kb.decide(path)
+    why, whynot, letter = d.why(), d.whynot("nsclc.3a"), d.why(format="letter")
+    assert capsys.readouterr().out == ""  # returned, not printed
+    assert isinstance(why, str) and repr(why) == why  # at the >>> prompt it shows as the tree itself
+    assert why + "\n" == CliRunner().invoke(main, ["why", path]).output
+    assert whynot + "\n" == CliRunner().invoke(main, ["whynot", path, "nsclc.3a"]).output
+    assert letter + "\n" == CliRunner().invoke(main, ["why", path, "--format", "letter"]).output
+    assert letter.startswith("# Coverage determination: Larotrectinib (Vitrakvi®)\n")
 
 
 def test_a_drug_name_is_shown_as_written_with_the_class_it_stands_for(kb):
