@@ -32,7 +32,7 @@ def test_the_schema_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(json.loads(JSON_SCHEMA.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir()))
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_file()))
 def test_decide_json_of_each_example_carries_the_audit_fields_and_meets_the_schema(kb, example):
     data = decide_json(EXAMPLES / example)
     VALIDATOR.validate(data)

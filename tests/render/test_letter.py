@@ -15,7 +15,7 @@ from laro_kb.cli import main
 
 from ..conftest import EXAMPLES
 
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir())
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_file())
 
 
 def run(*args) -> str:
