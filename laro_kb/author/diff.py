@@ -39,8 +39,25 @@ from .generate import Patient, diff_patients
 
 MAX_EXAMPLES = 3
 POLICY_DIR = "policy"
-# what case validation reads from the kb (laro_kb.knowledge.vocabulary): a change here can refuse a case
-VOCABULARY = ("field/3", "term/3", "bounds/3", "step/2", "conflict/5", "is_a/2", "subsection_of/2")
+
+
+class _Reads:
+    """An engine that records the predicates asked of it (``name/arity``), to learn what the vocabulary reads."""
+
+    def __init__(self, engine):
+        self.engine, self.keys = engine, set()
+
+    def ask(self, pred: str, *args) -> list[tuple]:
+        self.keys.add(f"{pred}/{len(args)}")
+        return self.engine.ask(pred, *args)
+
+
+def vocabulary_reads(kb) -> set[str]:
+    """The kb predicates case parsing and validation read (laro_kb.knowledge.vocabulary): a change can refuse a case
+    or read it differently."""
+    reads = _Reads(kb.engine)
+    type(kb.vocabulary).from_engine(reads)
+    return reads.keys
 
 
 @dataclass(frozen=True)
@@ -107,7 +124,8 @@ def diff(old, new) -> DiffReport:
     if not changes:
         return DiffReport(**base, proof="the two versions have the same statements")
     rules_changed, rows, vocabulary_changed = _inputs(old, new)
-    if not rules_changed and not rows and not vocabulary_changed:
+    read_by_rules = set(static_inputs(old.statements)) | set(static_inputs(new.statements))
+    if not rules_changed and not set(rows) & read_by_rules and not vocabulary_changed:
         return DiffReport(**base, proof=(f"the rules that decide and the {len(static_inputs(new.statements))} "
                                          "kinds of kb rows they read are the same, and so is the case vocabulary; "
                                          f"only {', '.join(touched)} differ"))
@@ -171,7 +189,7 @@ def _inputs(old, new) -> tuple[bool, dict[str, tuple[set, set]], bool]:
         return {(st.head, st.body) for st in kb.statements if isinstance(st, Rule) and st.head.key not in static}
     rules_changed = dynamic(old) != dynamic(new)
     rows = {}
-    keys = set(static_inputs(old.statements)) | set(static_inputs(new.statements)) | set(VOCABULARY)
+    keys = set(static_inputs(old.statements)) | set(static_inputs(new.statements)) | vocabulary_reads(old) | vocabulary_reads(new)
     for key in sorted(keys):
         ro, rn = set(old.engine.rows(key)), set(new.engine.rows(key))
         if ro != rn:

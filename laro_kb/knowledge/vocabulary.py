@@ -95,7 +95,7 @@ class Code:
     """An entry of the policy's code table: the code, its description, and the sections it belongs to."""
     code: str
     system: str
-    description: str
+    description: str = dc_field(compare=False)  # shown, never read by a decision: an edit of it decides nothing
     sections: tuple[str, ...] = ()
     subsections: tuple[str, ...] = ()
 
