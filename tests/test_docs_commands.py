@@ -143,8 +143,8 @@ def test_the_worked_example_of_authoring_runs_as_written(tmp_path):
     command, output = shown["check"]
     assert shown_as_pattern(output).fullmatch(run_shown(command, tmp_path)), run_shown(command, tmp_path)
     nsclc.write_text(original + added + "\n", encoding="utf-8")
-    assert run_shown("laro-kb check --kb drafts/kb", tmp_path).endswith("0 errors, 6 warnings, 0 info\n")
-    assert "With the typo fixed: `0 errors, 6 warnings, 0 info`" in page
+    counts = run_shown("laro-kb check --kb drafts/kb", tmp_path).splitlines()[-1]
+    assert counts.startswith("0 errors, ") and f"With the typo fixed: `{counts}`" in page
     command, output = shown["diff"]
     assert shown_as_pattern(output).fullmatch(run_shown(command, tmp_path)), run_shown(command, tmp_path)
     # step 5: the draft fails the shipped tests that named no ECOG for nsclc.3b, and the page says which

@@ -314,8 +314,8 @@ def _notes(rows: frozenset) -> str:
 
 
 def _show(x: tuple) -> str:
-    if x[0] == "decided":
-        return next((r[1] for r in x[1] if r[0] == "decision"), "no decision")
+    if x[0] == "decided":  # every decision the kb derived (a broken kb may derive two)
+        return " and ".join(sorted(r[1] for r in x[1] if r[0] == "decision")) or "no decision"
     return f"{x[0]}: {x[1]}"
 
 

@@ -59,8 +59,8 @@ class Field:
     def leaf(self) -> str:
         return self.name.rsplit(".", 1)[-1]
 
-    def term_names(self) -> tuple[str, ...]:
-        return self._term_names
+    def term_names(self) -> list[str]:
+        return list(self._term_names)
 
     @cached_property
     def _term_names(self) -> tuple[str, ...]:  # asked for every term of every case parsed: built once
