@@ -12,7 +12,7 @@ import itertools
 from pathlib import Path
 
 from ..engine.materialize import PATIENT_PREDICATES
-from ..knowledge.program import Atom, Const, Fact, Rule, Var
+from ..knowledge.program import Atom, Const, Fact, Rule, Var, strongly_connected as components
 from .findings import Finding
 
 COMPOSITES = ("any_/2", "all_/2", "not_/2")
@@ -25,47 +25,6 @@ def structure_findings(statements: list) -> list[Finding]:
 
 def _rules(statements) -> list[Rule]:
     return [st for st in statements if isinstance(st, Rule)]
-
-
-def components(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components (iterative Tarjan: a kb may have long chains)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
-    for root in sorted(graph):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(graph.get(root, ()))))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on.add(root)
-        while work:
-            v, children = work[-1]
-            for w in children:
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, iter(sorted(graph.get(w, ())))))
-                    break
-                if w in on:
-                    low[v] = min(low[v], index[w])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
-                if low[v] == index[v]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp.append(w)
-                        if w == v:
-                            break
-                    out.append(sorted(comp))
-    return out
 
 
 def _negation_cycles(statements) -> list[Finding]:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from ..errors import KBError
-from ..knowledge.program import Atom, Comparison, Const, Fact, Rule, Statement, Var
+from ..knowledge.program import Atom, Comparison, Const, Fact, Rule, Statement, Var, strongly_connected
 from .materialize import PATIENT_PREDICATES, static_predicates
 
 FACT_TABLES = {"case/1": 1, "val/3": 3, "known/2": 2}
@@ -294,37 +294,7 @@ class _Compiler:
     # -- dependency order -----------------------------------------------------------------------------------------
     def components(self) -> list[list[str]]:
         """Strongly connected components of the dynamic predicates, each after those it reads (Tarjan)."""
-        graph = {k: sorted(reads) for k, reads in self._reads().items()}
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        stack: list[str] = []
-        on: set[str] = set()
-        out: list[list[str]] = []
-
-        def visit(v: str) -> None:  # the graph is a few dozen predicates: recursion depth is no concern
-            index[v] = low[v] = len(index)
-            stack.append(v)
-            on.add(v)
-            for w in graph[v]:
-                if w not in index:
-                    visit(w)
-                    low[v] = min(low[v], low[w])
-                elif w in on:
-                    low[v] = min(low[v], index[w])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(sorted(comp))
-
-        for v in sorted(graph):
-            if v not in index:
-                visit(v)
-        return out  # Tarjan emits a component after every component it reaches
+        return strongly_connected(self._reads())
 
     def compile(self, report: str, omit: frozenset[str] = frozenset()) -> SQLProgram:
         if report not in self.rules:

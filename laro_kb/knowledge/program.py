@@ -20,7 +20,7 @@ import ast
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import Iterable, Union
 
 from ..errors import KBError
 
@@ -210,3 +210,45 @@ def _snippet(node: ast.expr) -> str:
         return ast.unparse(node)[:60]
     except RecursionError:
         return "an expression nested too deeply to show"
+
+
+def strongly_connected(graph: dict[str, Iterable[str]]) -> list[list[str]]:
+    """Strongly connected components of ``graph`` (node -> the nodes it reads), each sorted, each after every
+    component it reaches: iterative Tarjan (a kb may have long chains), roots and edges in sorted order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph.get(w, ())))))
+                    break
+                if w in on:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(sorted(comp))
+    return out
