@@ -121,7 +121,7 @@ class Decision:
     def summary(self) -> "Summary":
         """The decision without its criteria: what a batch record carries."""
         return Summary(self.case, self.outcome,
-                       tuple(sorted(((p.id, p.verdict) for p in self.pathways), key=_verdict_order)),
+                       tuple(sorted(((p.id, p.verdict) for p in self.pathways), key=verdict_order)),
                        tuple(sorted((p.id, p.needs) for p in self.pending)), self.authorization_months, self.asks,
                        self.audit)
 
@@ -140,7 +140,8 @@ class Decision:
         return self.kb.text(self) if self.kb is not None else repr(self)
 
 
-def _verdict_order(item: tuple[str, str]) -> tuple:
+def verdict_order(item: tuple[str, str]) -> tuple:
+    """Sort key of a (pathway id, verdict) pair: approved first, then pending, denied; then by id."""
     return (VERDICT_ORDER[item[1]], item[0])
 
 

@@ -21,7 +21,7 @@ from .case.model import Case
 from .case.files import read_data
 from .case.parse import case_from_keywords, load_case_file, parse_case
 from .case.suggest import nearest
-from .decision import VERDICT_ORDER, Audit, CriterionStatus, Decision, PathwayResult, Summary
+from .decision import Audit, CriterionStatus, Decision, PathwayResult, Summary, verdict_order
 from .engine.materialize import materialize
 from .engine.pydatalog import Engine, PyDatalogDecider
 from .engine.sqlengine import SQLDecider
@@ -182,7 +182,7 @@ class KnowledgeBase:
         with self._lock:
             cids = [f"#case{next(self._ids)}" for _ in cases]
         facts = [f for case, cid in zip(cases, cids) for f in case.facts(cid, self.vocabulary)]
-        rows = self.decider.report(facts, cids, omit) if omit else self.decider.report(facts, cids)
+        rows = self.decider.report(facts, cids, omit)
         by_case: dict[str, list] = {cid: [] for cid in cids}
         for row in rows:
             mine = by_case.get(row[0])
@@ -207,7 +207,7 @@ class KnowledgeBase:
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
         pending = {p for p, v in verdicts if v == "pending"}
-        return Summary(case, outcome[0], tuple(sorted(verdicts, key=lambda pv: (VERDICT_ORDER[pv[1]], pv[0]))),
+        return Summary(case, outcome[0], tuple(sorted(verdicts, key=verdict_order)),
                        tuple(sorted((p, tuple(sorted(f))) for p, f in needs.items() if p in pending)),
                        months[0] if months else None, tuple(sorted(asks)), audit)
 
