@@ -56,12 +56,18 @@ def batch_run(path: Path, engine: str, jobs: int, out: Path) -> tuple[float, flo
     cmd = [sys.executable, "-m", "laro_kb", "batch", str(path), "-o", str(out), "--jobs", str(jobs),
            "--engine", engine]
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, LARO_KB_DECIDED_AT="2026-01-01T00:00:00Z")  # outputs compared byte for byte
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak = 0.0
     while proc.poll() is None:
         peak = max(peak, rss_mb(proc.pid) + sum(rss_mb(c) for c in children(proc.pid)))
         time.sleep(0.05)
     return time.perf_counter() - t, peak
+
+
+def without_engine(path: Path) -> list[dict]:
+    """The records of a batch output without the field that names the engine (the only one that may differ)."""
+    return [{k: v for k, v in json.loads(line).items() if k != "engine"} for line in path.read_text().splitlines()]
 
 
 def main() -> None:
@@ -123,11 +129,11 @@ def main() -> None:
                 outputs = {Path(tmp, f"out-{engine}-{n}-{j}.jsonl").read_bytes() for j in args.jobs.split(",")}
                 print(f"   {engine} outputs identical across job counts: {len(outputs) == 1}")
             if len(engines) == 2 and n <= args.reference_max:
-                same = (Path(tmp, f"out-sql-{n}-1.jsonl").read_bytes()
-                        == Path(tmp, f"out-pydatalog-{n}-1.jsonl").read_bytes())
+                same = (without_engine(Path(tmp, f"out-sql-{n}-1.jsonl"))
+                        == without_engine(Path(tmp, f"out-pydatalog-{n}-1.jsonl")))
                 speedups = ", ".join(f"{rates[('sql', j)] / rates[('pydatalog', j)]:.1f}x with {j} job(s)"
                                      for j in [int(j) for j in args.jobs.split(",")])
-                print(f"   sql / pydatalog: {speedups}; batch outputs byte-identical: {same}")
+                print(f"   sql / pydatalog: {speedups}; batch records identical but for `engine`: {same}")
 
 
 if __name__ == "__main__":

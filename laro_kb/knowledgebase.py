@@ -125,6 +125,21 @@ class KnowledgeBase:
         pyDatalog (otherwise built before its 20th decision), the SQLite database for sql."""
         self.decider.compile()
 
+    def prepare_many(self) -> None:
+        """Compile what deciding many cases' summaries takes (:meth:`summarize_many`) now, without opening a
+        database, so that worker processes forked from this one share it instead of each loading and compiling
+        the kb again."""
+        self.decider.prepare(SUMMARY_OMITS)
+
+    def forked(self) -> None:
+        """Make this kb usable in a process forked from the one that loaded it: locks of its own, and databases
+        of its own, opened on first use from the programs compiled before the fork."""
+        self._lock = threading.Lock()
+        self._explain_lock = threading.Lock()
+        self.decider.forked()
+        if self.reference is not self.decider:
+            self.reference.forked()
+
     @property
     def program(self):
         """The kb's statements indexed for the tracer (built on first use)."""

@@ -11,8 +11,9 @@ the nearest valid term.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Optional
 
 from ..errors import CaseError, CaseErrors
 from ..knowledge.vocabulary import Field, Vocabulary

@@ -12,7 +12,8 @@ earlier run only where its input is the same: the record at the same source (fil
 the normalized case, the kb's files and ``explain``) is the one this run computes. OUTPUT ``-`` is standard output,
 and an existing pipe or device is written as a stream (neither has a partial file, so neither can resume).
 
-With ``jobs`` > 1, chunks of records are decided in worker processes, each with its own kb. The input is streamed:
+With ``jobs`` > 1, chunks of records are decided in worker processes (forked from this one where the platform can
+fork, so that they share its loaded kb). The input is streamed:
 memory stays flat however many records it holds (docs/batch.md says what does grow).
 """
 
@@ -24,6 +25,7 @@ import fcntl
 import hashlib
 import itertools
 import json
+import math
 import os
 import stat
 import sys
@@ -37,7 +39,8 @@ from ..render.decision import audit_dict
 
 SCHEMA = "laro-kb/batch-record/1"
 CHUNK = 100  # records decided together by pyDatalog (one at a time underneath)
-SQL_CHUNK = 2000  # by the SQL engine, set-at-a-time: DuckDB's fixed cost of a run (about 0.3 s) is spread thin
+SQL_CHUNK = 5000  # at most, by the SQL engine, set-at-a-time: DuckDB's fixed cost of a run (0.3 s) is spread thin
+COUNTED_BYTES = 256 << 20  # an input file up to this size is counted first, so that its chunks come out even
 MAX_RECORD_BYTES = 1 << 20  # a JSON Lines record (or a directory's case file) over 1 MiB is an error record
 CASE_SUFFIXES = (".json", ".yaml", ".yml")
 STDIN = "-"
@@ -392,9 +395,36 @@ def _parse(kb, rec: Record):
     return kb.parse_case(rec.data, file=rec.source, record=rid, default_id=rec.default_id)
 
 
-def chunk_size(kb) -> int:
-    """Records read, decided and written together: many for the SQL engine, which decides a chunk set-at-a-time."""
-    return SQL_CHUNK if kb.engine_name == "sql" else CHUNK
+def chunk_size(kb, inp: Optional[Input] = None, jobs: int = 1) -> int:
+    """Records read, decided and written together. pyDatalog decides one case at a time underneath: ``CHUNK``. The
+    SQL engine decides a chunk set-at-a-time, and each run has a fixed cost (DuckDB plans its statements), so its
+    chunks hold up to ``SQL_CHUNK`` records; when INPUT's size is known (a file up to ``COUNTED_BYTES``, or a
+    directory), the chunks are as many as share the records evenly among the jobs: 10,000 records with 2 jobs are
+    two chunks of 5,000, not five of 2,000 with one worker idle while the other decides the fifth."""
+    if kb.engine_name != "sql":
+        return CHUNK
+    total = _known_total(inp)
+    if not total:
+        return SQL_CHUNK
+    chunks = jobs * math.ceil(total / (jobs * SQL_CHUNK))
+    return math.ceil(total / chunks)
+
+
+def _known_total(inp: Optional[Input]) -> Optional[int]:
+    """How many records INPUT holds, where that is cheap to know before reading it (None for a stream)."""
+    if inp is None:
+        return None
+    if inp.entries is not None:
+        return len(inp.entries)
+    if inp.name == STDIN:
+        return None
+    try:
+        st = os.stat(inp.name)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > COUNTED_BYTES:
+        return None
+    return count_records(inp.name)
 
 
 class Done(NamedTuple):
@@ -465,6 +495,34 @@ def record(kb, d, source: str, explain: bool, key: str) -> dict:
 _WORKER_KB = None
 
 
+def _pool(kb, jobs: int, kb_dir: Optional[str]):
+    """``jobs`` worker processes, each with a kb. Where processes can fork (Linux), the workers are forked from this
+    one once its kb has compiled what deciding many cases takes, and use that kb: they start at once, with nothing
+    to load. Elsewhere each worker is a new interpreter that loads the kb from ``kb_dir`` itself."""
+    import multiprocessing
+    global _WORKER_KB
+    if start_method() == "fork":
+        kb.prepare_many()
+        _WORKER_KB = kb  # what the forked workers inherit (this process does not decide with it)
+        return multiprocessing.get_context("fork").Pool(jobs, _forked_worker)
+    return multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir, kb.engine_name))
+
+
+def start_method() -> str:
+    """``fork`` where the platform has it and this process runs no other thread (a fork copies only the calling
+    thread, so another thread's lock could be copied held), else ``spawn``."""
+    import multiprocessing
+    import threading
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 \
+        else "spawn"
+
+
+def _forked_worker() -> None:
+    import gc
+    _WORKER_KB.forked()
+    gc.freeze()  # the worker's kb lives as long as the worker
+
+
 def _init_worker(kb_dir: Optional[str], engine: str) -> None:
     global _WORKER_KB
     import gc
@@ -502,12 +560,12 @@ def _run(kb, inp: Input, sink: Sink, explain: bool, jobs: int, kb_dir, progress,
     summary = Summary()
     fingerprint = kb.version  # a hash of the kb's files: a record decided by another kb is not reused
     ids: dict[str, int] = {}
-    chunks = _chunks(read_input(inp, max_record_bytes), chunk_size(kb))
+    size = chunk_size(kb, inp, jobs)
+    chunks = _chunks(read_input(inp, max_record_bytes), size)
     first = next(chunks, [])
     pool = None
-    if jobs > 1 and len(first) == chunk_size(kb):  # less than a chunk is decided here: workers would cost more
-        import multiprocessing
-        pool = multiprocessing.get_context("spawn").Pool(jobs, _init_worker, (kb_dir, kb.engine_name))
+    if jobs > 1 and len(first) == size:  # less than a chunk is decided here: workers would cost more
+        pool = _pool(kb, jobs, kb_dir)
     try:
         work = ((items, inp.name, {r.source: sink.previous[r.source] for r in items if r.source in sink.previous},
                  explain, fingerprint, max_record_bytes) for items in itertools.chain([first], chunks))
@@ -532,6 +590,8 @@ def _run(kb, inp: Input, sink: Sink, explain: bool, jobs: int, kb_dir, progress,
     finally:
         if pool is not None:
             pool.terminate()
+            global _WORKER_KB
+            _WORKER_KB = None
     return summary
 
 

@@ -120,6 +120,15 @@ class PyDatalogDecider:
                 self.engine.add(statements)
                 self.compiled = statements
 
+    def prepare(self, omit: frozenset[str] = frozenset()) -> None:
+        """Build the decision program now (what processes forked from this one then share)."""
+        self.compile()
+
+    def forked(self) -> None:
+        """In a process forked from the one that built this decider: a lock of its own (the engine's tables are
+        this process's copy)."""
+        self._lock = threading.Lock()
+
     def report_predicate(self) -> str:
         """The predicate a decision asks: the decision program's report once it is built, else logic.dl's."""
         if self.compiled is None:

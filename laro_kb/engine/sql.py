@@ -45,6 +45,7 @@ from .materialize import PATIENT_PREDICATES, static_predicates
 FACT_TABLES = {"case/1": 1, "val/3": 3, "known/2": 2}
 REPORT = "report/5"
 DEMAND = "demand_"  # the prefix of the demand predicates the compiler adds (a kb may not use it)
+LEVEL = "@"  # in the name of a static table holding one level's rows of a static predicate (any_@2)
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,7 @@ class _Compiler:
                                 for row in static_rows.get(k, [])] for k in static_inputs(statements)}
         self._possible: dict[tuple[int, int], Optional[set[str]]] = {}
         self._levels_cache: dict[tuple, dict[str, int]] = {}
+        self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
         if reserved:
@@ -574,11 +576,38 @@ class _Compiler:
                         kept = sorted(v for v in possible if levels.get(v, 0) == level)
                         if not kept:
                             continue
-                        restrict = None if len(kept) == len(possible) else _in(pos, kept, self.lit)
+                        restrict = None
+                        if len(kept) < len(possible):
+                            rule, restrict = self.at_level(rule, pos, level, set(kept))
                     parts.append((rule, restrict))
                 if parts:
                     steps.append((f"{key} (level {level})", f"INSERT INTO {table(key)}\n" + self.union(parts)))
         return steps
+
+    def at_level(self, rule: Rule, pos: int, level: int, kept: set[str]) -> tuple[Rule, Optional[object]]:
+        """``rule`` run for the keys ``kept`` (those of one level) only: its first static literal that binds the
+        head's key is read from that literal's rows at this level, a static table of its own (``any_@2/2``, say).
+        A join on a small table costs a database less than a list of constants it would build a set from on every
+        run (SQLite) or plan (DuckDB); the rows, and so the answer, are the same. With no such literal, the keys
+        are listed (``IN``)."""
+        arg = rule.head.args[pos]
+        for n, lit in enumerate(rule.body):
+            if not isinstance(lit, Atom) or lit.negated or lit.key not in self.static_rows:
+                continue
+            cols = [i for i, a in enumerate(lit.args) if a == arg]
+            if not cols:
+                continue
+            rows = [row for row in self.static_rows[lit.key] if row[cols[0]] in kept]
+            pred = self._level_tables.get((lit.key, frozenset(rows)))
+            if pred is None:  # a new table; the same rows (another rule's literal at this level) share one
+                pred = f"{lit.pred}{LEVEL}{level}"
+                while f"{pred}/{len(lit.args)}" in self.static_rows:
+                    pred += "_"
+                self._level_tables[(lit.key, frozenset(rows))] = pred
+                self.static_rows[f"{pred}/{len(lit.args)}"] = rows
+            body = rule.body[:n] + (Atom(pred, lit.args),) + rule.body[n + 1:]
+            return Rule(rule.head, body, rule.file, rule.line), None
+        return rule, _in(pos, sorted(kept), self.lit)
 
     def possible_values(self, rule: Rule, pos: int) -> Optional[set[str]]:
         """The values the head's argument ``pos`` can take, as the rule's static literals allow (None: unbounded)."""

@@ -79,10 +79,14 @@ class SQLEngine:
         n = len(columns)
         if self.dialect == "sqlite":
             self._db.executemany(f"INSERT INTO {table(key)} VALUES ({', '.join('?' * n)})", zip(*columns))
-        else:  # DuckDB: one list parameter per column, unnested side by side (executemany costs a round trip a row)
+        else:  # DuckDB: one parameter per column, unnested side by side (executemany costs a round trip a row)
             types = ["BIGINT", "VARCHAR"] if key == TEXT else [self.program.dialect.text] * n
-            unnest = ", ".join(f"unnest(?::{t}[])" for t in types)
-            self._db.execute(f"INSERT INTO {table(key)} SELECT {unnest}", columns)
+            # a column of codes goes as one string of digits, split in DuckDB: a Python list is converted to
+            # DuckDB's values one element at a time, about three times slower (a parameter either way, never SQL)
+            unnest = ", ".join("unnest(string_split(?, ',')::BIGINT[])" if t == "BIGINT" else f"unnest(?::{t}[])"
+                               for t in types)
+            self._db.execute(f"INSERT INTO {table(key)} SELECT {unnest}",
+                             [",".join(map(str, col)) if t == "BIGINT" else col for t, col in zip(types, columns)])
 
     def report(self, facts: Iterable[tuple]) -> list[tuple]:
         """The report rows ``(case id, kind, a, b, c)`` of every case whose facts are given, decoded. A coded
@@ -132,6 +136,7 @@ class SQLDecider:
     def __init__(self, engine, statements: list[Statement]):
         self._reference = engine  # the pyDatalog engine holding the kb's static predicates, materialized
         self.statements = statements
+        self._programs: dict[tuple[str, frozenset[str], bool], Optional[SQLProgram]] = {}
         self._databases: dict[tuple[str, frozenset[str], bool], Optional[SQLEngine]] = {}
         self._lock = threading.Lock()
 
@@ -141,19 +146,42 @@ class SQLDecider:
         return compile_sql(self.statements, static_rows(self._reference, self.statements), dialect, omit=omit,
                            coded=coded)
 
+    def _compiled(self, key: tuple[str, frozenset[str], bool]) -> Optional[SQLProgram]:
+        """The program for ``key``, compiled once (None: a coded one, when the kb has a value that cannot be
+        coded). Called with the lock held."""
+        if key not in self._programs:
+            try:
+                self._programs[key] = self.program(*key)
+            except NotCodable:
+                self._programs[key] = None
+        return self._programs[key]
+
     def database(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> Optional[SQLEngine]:
         """The database for ``dialect`` (built on first use); None for a coded one when the kb has a value that
         cannot be coded."""
+        key = (dialect, omit, coded)
         with self._lock:
-            if (dialect, omit, coded) not in self._databases:
-                try:
-                    self._databases[dialect, omit, coded] = SQLEngine(self.program(dialect, omit, coded))
-                except NotCodable:
-                    self._databases[dialect, omit, coded] = None
-            return self._databases[dialect, omit, coded]
+            if key not in self._databases:
+                prog = self._compiled(key)
+                self._databases[key] = None if prog is None else SQLEngine(prog)
+            return self._databases[key]
 
     def compile(self) -> None:
         self.database("sqlite")
+
+    def prepare(self, omit: frozenset[str] = frozenset()) -> None:
+        """Compile the programs that decide (without the report rows of the kinds in ``omit``), for one case and
+        for many, without opening a database: what processes forked from this one then share."""
+        with self._lock:
+            self._compiled(("sqlite", omit, False))
+            self._compiled(("duckdb", omit, True))
+        import duckdb  # noqa: F401  (imported once here, not in every worker)
+
+    def forked(self) -> None:
+        """In a process forked from the one that built this decider: its databases belong to the parent and are
+        never used here (SQLite must not cross a fork); this process opens its own from the compiled programs."""
+        self._lock = threading.Lock()
+        self._databases = {}
 
     def report(self, facts: list[tuple], case_ids: list[str], omit: frozenset[str] = frozenset()) -> list[tuple]:
         """The report rows of the cases (without those of the kinds in ``omit``, which are then not derived)."""

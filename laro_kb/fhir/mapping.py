@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Optional
 
 from ..case.model import Case, set_field
 from ..case.parse import parse_case

@@ -8,9 +8,10 @@ request is a :class:`~laro_kb.errors.CaseError` naming what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from ..case.model import Case
 from ..errors import CaseError

@@ -8,8 +8,9 @@ kept as given: the mapping reads it, and nothing is rewritten.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Optional
 
 from ..errors import CaseError
 

@@ -14,8 +14,9 @@ The plan fills the placeholders (``PLACEHOLDERS``: plan name, contact, dates); `
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Optional
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt

@@ -398,7 +398,10 @@ def test_an_input_that_is_missing_or_a_device_is_refused_with_exit_2(tmp_path):
 
 
 # -- jobs, streaming, explain -----------------------------------------------------------------------------------
-def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path, monkeypatch):
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_worker_processes_give_the_same_output(kb, jsonl, tmp_path, monkeypatch, method):
+    """Forked workers share the kb compiled here; spawned ones (where there is no fork) load their own."""
+    monkeypatch.setattr(batch, "start_method", lambda: method)
     monkeypatch.setattr(batch, "SQL_CHUNK", 10)  # 9 chunks: more than 2 * jobs are queued, so the queue must refill
     pools = []
     decided = batch._decided
