@@ -439,12 +439,19 @@ class _Compiler:
 
     def union(self, parts: list) -> str:
         """The SELECTs of ``(rule, restrict)`` parts as one query with set semantics, deduplicating only where rows
-        can repeat: a SELECT is DISTINCT when its body has a variable that its head does not keep, and the SELECTs
-        are joined by UNION unless their heads differ by a constant (then UNION ALL: no row can be in two)."""
+        can repeat: a SELECT is DISTINCT when its body has a variable that its head does not keep, SELECTs whose
+        heads differ by a constant (no row can be in two) are joined by UNION ALL, and the others by UNION."""
         selects = [self.select(r, restrict, distinct=_existential(r)) for r, restrict in parts]
         heads = [r.head.args for r, _ in parts]
-        disjoint = all(_differ(a, b) for i, a in enumerate(heads) for b in heads[i + 1:])
-        return ("\nUNION ALL\n" if disjoint else "\nUNION\n").join(selects)
+        groups: list[list[int]] = []  # SELECTs whose rows may meet, transitively: deduplicated among themselves
+        for i, head in enumerate(heads):
+            meet = [g for g in groups if any(not _differ(head, heads[j]) for j in g)]
+            groups = [g for g in groups if g not in meet] + [sum(meet, []) + [i]]
+        if len(groups) == 1 and len(parts) > 1:
+            return "\nUNION\n".join(selects)
+        return "\nUNION ALL\n".join(selects[g[0]] if len(g) == 1 else
+                                      "SELECT * FROM (\n" + "\nUNION\n".join(selects[j] for j in sorted(g))
+                                      + f"\n) AS u{n}" for n, g in enumerate(sorted(groups)))
 
     def select(self, rule: Rule, restrict=None, distinct: bool = True) -> str:
         """One rule as a SELECT; ``restrict(head_key_sql)`` adds a condition on the head's key (for levels)."""

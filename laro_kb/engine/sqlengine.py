@@ -53,6 +53,12 @@ class SQLEngine:
         if self._codes is not None:  # a run's own strings (its case ids, say) leave the text table with it
             self._clear.append(f"DELETE FROM {table(TEXT)} WHERE c0 > {2 * len(self._codes.codes)}")
         self._steps = [sql for _, sql in program.steps]
+        # SQLite counts the rows each statement changes: a run empties only the tables the last one filled (for one
+        # case about a third of the derived tables stay empty, and a DELETE costs as much as a small step)
+        self._counted = self.dialect == "sqlite"
+        self._step_clears = [f"DELETE FROM {table(key.split(' (')[0])}" for key, _ in program.steps]
+        self._filled = set(self._clear)
+        self._fact_clears = [f"DELETE FROM {table(key)}" for key in FACT_TABLES]
         # the case id is ours (text): its tag is cut in SQL; the other values repeat, so their decoding is cached
         case_id = "c0" if self._codes is not None else "substr(c0, 2)"
         self._report = (f"SELECT {case_id}, c1, c2, c3, c4 FROM "
@@ -101,13 +107,24 @@ class SQLEngine:
         with self._lock:
             db = self._db
             for sql in self._clear:
-                db.execute(sql)
+                if sql in self._filled:
+                    db.execute(sql)
             if codes is not None and new:
                 self._insert(TEXT, [new, [codes.texts[c] for c in new]])
             for key in FACT_TABLES:
                 self._insert(key, columns[key])
-            for sql in self._steps:
-                db.execute(sql)
+            if self._counted:
+                self._filled = set(self._clear)  # until this run ends: a failed step leaves every table suspect
+                filled = set(self._fact_clears)
+                for sql, clear in zip(self._steps, self._step_clears):
+                    before = db.total_changes
+                    db.execute(sql)
+                    if db.total_changes != before:
+                        filled.add(clear)
+                self._filled = filled
+            else:
+                for sql in self._steps:
+                    db.execute(sql)
             rows = db.execute(self._report).fetchall()
         value = _decode if codes is None else functools.lru_cache(maxsize=None)(codes.value)
         if codes is not None:
