@@ -95,7 +95,8 @@ class KnowledgeBase:
             self.statements.extend(program.parse_file(path))
         self.engine = Engine()
         clauses = self.engine.add(self.statements)
-        self.materialized = materialize(self.engine, self.statements, clauses) if materialized else {}
+        derived = materialize(self.engine, self.statements, clauses) if materialized else {}
+        self.materialized = {key: len(rows) for key, rows in derived.items()}
         self.vocabulary = Vocabulary.from_engine(self.engine)
         self.pathways: dict[str, Pathway] = read_pathways(self.engine)
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)
@@ -103,7 +104,8 @@ class KnowledgeBase:
         self.policy: Policy = read_policy(self.engine)
         # the reference decides with kb/logic.dl, or the decision program specialised from it once built
         self.reference = PyDatalogDecider(self.engine, self.statements, compiled)
-        self.decider = self.reference if engine == "pydatalog" else SQLDecider(self.engine, self.statements)
+        self.decider = (self.reference if engine == "pydatalog" else
+                        SQLDecider(self.engine, self.statements, derived))
         self._ids = itertools.count(1)
         self._statuses: dict[tuple, CriterionStatus] = {}  # bounded by the kb: its pathways, criteria and fields
         self._program = None

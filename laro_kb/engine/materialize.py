@@ -34,8 +34,9 @@ def static_predicates(statements: list[Statement]) -> set[str]:
     return set(body_of) - dynamic
 
 
-def materialize(engine, statements: list[Statement], clauses: list) -> dict[str, int]:
-    """Replace the rules of static predicates in ``engine`` by the facts they derive; returns counts per predicate."""
+def materialize(engine, statements: list[Statement], clauses: list) -> dict[str, list[tuple]]:
+    """Replace the rules of static predicates in ``engine`` by the facts they derive; returns those rows by
+    predicate (``name/arity``)."""
     static = static_predicates(statements)
     answers = {}
     for key in sorted(static):
@@ -43,7 +44,7 @@ def materialize(engine, statements: list[Statement], clauses: list) -> dict[str,
     engine.retract([c for st, c in zip(statements, clauses) if isinstance(st, Rule) and st.head.key in static])
     facts = [(key.rsplit("/", 1)[0],) + tuple(row) for key, rows in answers.items() for row in rows]
     engine.assert_facts(facts)
-    return {key: len(rows) for key, rows in answers.items()}
+    return answers
 
 
 __all__ = ["static_predicates", "materialize", "PATIENT_PREDICATES"]

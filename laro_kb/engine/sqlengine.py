@@ -14,7 +14,7 @@ import threading
 from typing import Iterable, Optional
 
 from ..errors import KBError
-from ..knowledge.program import Statement
+from ..knowledge.program import Fact, Rule, Statement
 from .sql import (FACT_TABLES, REPORT, TEXT, NotCodable, SQLProgram, compile_sql, decode, fact_columns, static_inputs,
                   table)
 
@@ -150,9 +150,10 @@ class SQLDecider:
     name = "sql"
     MANY = 200  # cases at once from which DuckDB is faster than SQLite
 
-    def __init__(self, engine, statements: list[Statement]):
+    def __init__(self, engine, statements: list[Statement], derived: Optional[dict[str, list[tuple]]] = None):
         self._reference = engine  # the pyDatalog engine holding the kb's static predicates, materialized
         self.statements = statements
+        self._derived = derived or {}  # the rows that materialization derived, by predicate
         self._programs: dict[tuple[str, frozenset[str], bool], Optional[SQLProgram]] = {}
         self._databases: dict[tuple[str, frozenset[str], bool], Optional[SQLEngine]] = {}
         self._lock = threading.Lock()
@@ -160,8 +161,8 @@ class SQLDecider:
     def program(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> SQLProgram:
         """The compiled program for ``dialect`` (its static rows as the reference engine derived them), without the
         report rows of the kinds in ``omit``, its values coded as integers if ``coded``."""
-        return compile_sql(self.statements, static_rows(self._reference, self.statements), dialect, omit=omit,
-                           coded=coded)
+        return compile_sql(self.statements, static_rows(self._reference, self.statements, self._derived), dialect,
+                           omit=omit, coded=coded)
 
     def _compiled(self, key: tuple[str, frozenset[str], bool]) -> Optional[SQLProgram]:
         """The program for ``key``, compiled once (None: a coded one, when the kb has a value that cannot be
@@ -213,10 +214,27 @@ class SQLDecider:
         return self.database("duckdb", omit).report(facts)
 
 
-def static_rows(engine, statements: list[Statement]) -> dict[str, list[tuple]]:
+def static_rows(engine, statements: list[Statement],
+                derived: Optional[dict[str, list[tuple]]] = None) -> dict[str, list[tuple]]:
     """The rows of the static predicates the SQL program reads, as the pyDatalog engine holds them after
-    materialization."""
-    return {key: engine.rows(key) for key in static_inputs(statements)}
+    materialization: those it derived (``derived``, what materialization returned), the facts of a predicate that
+    no rule defines as they are stated (each once, in the kb's order, as pyDatalog holds them), and any other asked
+    of the engine."""
+    derived = derived or {}
+    ruled = {st.head.key for st in statements if isinstance(st, Rule)}
+    facts: dict[str, dict[tuple, None]] = {}
+    for st in statements:
+        if isinstance(st, Fact):
+            facts.setdefault(st.atom.key, {})[tuple(a.value for a in st.atom.args)] = None
+    out = {}
+    for key in static_inputs(statements):
+        if key in derived:
+            out[key] = derived[key]
+        elif key not in ruled:
+            out[key] = list(facts.get(key, ()))
+        else:
+            out[key] = engine.rows(key)
+    return out
 
 
 __all__ = ["SQLEngine", "SQLDecider", "static_rows"]
