@@ -15,8 +15,8 @@ from typing import Iterable, Optional
 
 from ..errors import KBError
 from ..knowledge.program import Fact, Rule, Statement
-from .sql import (FACT_TABLES, REPORT, TEXT, NotCodable, SQLProgram, compile_sql, decode, fact_columns, static_inputs,
-                  table)
+from .sql import (FACT_TABLES, REPORT, TEXT, NotCodable, SQLProgram, compile_sql, decode, encode, fact_columns,
+                  static_inputs, table)
 
 
 class SQLEngine:
@@ -217,9 +217,9 @@ class SQLDecider:
 def static_rows(engine, statements: list[Statement],
                 derived: Optional[dict[str, list[tuple]]] = None) -> dict[str, list[tuple]]:
     """The rows of the static predicates the SQL program reads, as the pyDatalog engine holds them after
-    materialization: those it derived (``derived``, what materialization returned), the facts of a predicate that
-    no rule defines as they are stated (each once, in the kb's order, as pyDatalog holds them), and any other asked
-    of the engine."""
+    materialization: the facts of a predicate that no rule defines as they are stated (each once, in the kb's
+    order), and the rows of the others as materialization derived them (``derived``) or, failing that, asked of
+    the engine, sorted."""
     derived = derived or {}
     ruled = {st.head.key for st in statements if isinstance(st, Rule)}
     facts: dict[str, dict[tuple, None]] = {}
@@ -228,12 +228,11 @@ def static_rows(engine, statements: list[Statement],
             facts.setdefault(st.atom.key, {})[tuple(a.value for a in st.atom.args)] = None
     out = {}
     for key in static_inputs(statements):
-        if key in derived:
-            out[key] = derived[key]
-        elif key not in ruled:
+        if key not in ruled:
             out[key] = list(facts.get(key, ()))
-        else:
-            out[key] = engine.rows(key)
+        else:  # in an order of their own (pyDatalog's varies from process to process), so the program is stable
+            rows = derived[key] if key in derived else engine.rows(key)
+            out[key] = sorted(rows, key=lambda row: tuple(map(encode, row)))
     return out
 
 
