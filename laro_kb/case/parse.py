@@ -220,14 +220,15 @@ def icd10(value: Any) -> Optional[str]:
 def _terms(vocabulary: Vocabulary, f: Field, value: Any, err) -> tuple[str, ...]:
     """The terms one written value stands for: a term, a synonym, or (in a treatment-history list) a drug or
     regimen name, whose therapy classes it stands for."""
-    names = f.term_names()
     if isinstance(value, Unreadable):
         raise err(value.message, line=value.line)
     if not isinstance(value, str):
-        raise err(f"must be one of the terms of {f.name}, not {_kind(value)}", nearest_term(str(value), names))
+        raise err(f"must be one of the terms of {f.name}, not {_kind(value)}",
+                  nearest_term(str(value), f.term_names()))
     term = vocabulary.term(f.name, value)
     if term is not None:
         return (term,)
+    names = f.term_names()
     therapy = vocabulary.therapy(value) if f.name in vocabulary.therapy_fields else None
     if therapy is not None:
         return therapy.classes

@@ -107,6 +107,17 @@ class Codebook:
             self.texts[found] = tagged
         return found
 
+    def code_value(self, value) -> int:
+        """The code of a Python value: :meth:`code` of its :func:`encode`, with a shortcut for strings and whole
+        numbers (a batch codes every fact value of every case)."""
+        kind = type(value)
+        if kind is str:
+            found = self.codes.get("s" + value)
+            return found if found is not None else self.code("s" + value)
+        if (kind is int or kind is bool) and abs(value) < self.LIMIT:
+            return 2 * int(value)
+        return self.code(encode(value))
+
     def literal(self, tagged: str) -> str:
         return str(self.code(tagged))
 
@@ -779,14 +790,15 @@ def _later_vars(rule: Rule) -> list[set[str]]:
     return out
 
 
-def fact_columns(facts: Iterable[tuple]) -> dict[str, list[list[str]]]:
-    """Patient facts ``(pred, arg, ...)`` as encoded columns per fact table, for a bulk insert by parameters."""
-    cols: dict[str, list[list[str]]] = {key: [[] for _ in range(n)] for key, n in FACT_TABLES.items()}
+def fact_columns(facts: Iterable[tuple], convert=encode) -> dict[str, list[list]]:
+    """Patient facts ``(pred, arg, ...)`` as columns per fact table, for a bulk insert by parameters: each value
+    encoded (tagged text), or as ``convert`` makes it (a Codebook's :meth:`~Codebook.code_value`)."""
+    cols: dict[str, list[list]] = {key: [[] for _ in range(n)] for key, n in FACT_TABLES.items()}
     for fact in facts:
         key = f"{fact[0]}/{len(fact) - 1}"
         target = cols.get(key)
         if target is None:
             raise KBError(f"{key} is not a patient fact table")
         for i, v in enumerate(fact[1:]):
-            target[i].append(encode(v))
+            target[i].append(convert(v))
     return cols

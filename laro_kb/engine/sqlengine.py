@@ -43,6 +43,8 @@ class SQLEngine:
             self._insert(key, [list(col) for col in zip(*rows)] if rows else [])
         if self._codes is not None:  # every string code the kb's values have: the text table's fixed rows
             self._insert(TEXT, [list(self._codes.texts), list(self._codes.texts.values())])
+        # the value of each of those codes, decoded once (the codebook is complete once the static rows are coded)
+        self._values = {} if self._codes is None else {c: decode(t) for c, t in self._codes.texts.items()}
         self._per_case = [table(key) for key in list(FACT_TABLES) + program.dynamic]
         self._demands = {table(key) for key in program.demands}
         for sql in program.index_statements():
@@ -97,12 +99,13 @@ class SQLEngine:
     def report(self, facts: Iterable[tuple]) -> list[tuple]:
         """The report rows ``(case id, kind, a, b, c)`` of every case whose facts are given, decoded. A coded
         program raises :class:`~laro_kb.engine.sql.NotCodable` for a value it cannot code, before it runs."""
-        columns = fact_columns(facts)
         codes = None
-        if self._codes is not None:
+        if self._codes is None:
+            columns = fact_columns(facts)
+        else:
             codes = self._codes.run()
             known = len(codes.codes)
-            columns = {key: [[codes.code(v) for v in col] for col in cols] for key, cols in columns.items()}
+            columns = fact_columns(facts, codes.code_value)
             new = list(codes.texts)[known:]
         with self._lock:
             db = self._db
@@ -126,9 +129,11 @@ class SQLEngine:
                 for sql in self._steps:
                     db.execute(sql)
             rows = db.execute(self._report).fetchall()
-        value = _decode if codes is None else functools.lru_cache(maxsize=None)(codes.value)
-        if codes is not None:
-            return [(codes.texts[c][1:], value(k), value(a), value(b), value(x)) for c, k, a, b, x in rows]
+        if codes is not None:  # each code's value: the kb's strings decoded once, this run's new ones now
+            value = _Values(self._values)
+            value.update((c, decode(codes.texts[c])) for c in new)
+            return [(value[c], value[k], value[a], value[b], value[x]) for c, k, a, b, x in rows]
+        value = _decode
         return [(c, value(k), value(a), value(b), value(x)) for c, k, a, b, x in rows]
 
     def close(self) -> None:
@@ -137,6 +142,16 @@ class SQLEngine:
 
 
 _decode = functools.lru_cache(maxsize=1 << 16)(decode)
+
+
+class _Values(dict):
+    """The values of a coded run's codes: a string's from the codebook (the dict), a whole number's from its
+    code (an even code is twice the number)."""
+
+    def __missing__(self, code: int):
+        if code % 2:
+            raise KeyError(code)  # a string code the run never made: a bug, never a guess
+        return code // 2
 
 
 class SQLDecider:

@@ -66,6 +66,19 @@ class Field:
     def _term_names(self) -> tuple[str, ...]:  # asked for every term of every case parsed: built once
         return tuple(t for t, _ in self.terms)
 
+    @cached_property
+    def term_set(self) -> frozenset[str]:
+        """The field's terms, to test a word against."""
+        return frozenset(self._term_names)
+
+    @cached_property
+    def normal_terms(self) -> dict[str, str]:
+        """Each term by its normal form (:func:`normal`): ``single agent`` -> ``single_agent``."""
+        out: dict[str, str] = {}
+        for t in self._term_names:
+            out.setdefault(normal(t), t)  # the first term of a normal form, as a scan in order finds it
+        return out
+
 
 @dataclass(frozen=True)
 class Conflict:
@@ -156,13 +169,10 @@ class Vocabulary:
         if not isinstance(word, str):
             return None
         f = self.fields[field]
-        if word in f.term_names():
+        if word in f.term_set:
             return word
         key = normal(word)
-        for t in f.term_names():
-            if normal(t) == key:
-                return t
-        return self.synonyms.get((field, key))
+        return f.normal_terms.get(key) or self.synonyms.get((field, key))
 
     def words(self, field: str) -> list[str]:
         """Every word accepted for ``field`` besides its terms: its synonyms (normalized)."""
