@@ -793,12 +793,12 @@ def _later_vars(rule: Rule) -> list[set[str]]:
 def fact_columns(facts: Iterable[tuple], convert=encode) -> dict[str, list[list]]:
     """Patient facts ``(pred, arg, ...)`` as columns per fact table, for a bulk insert by parameters: each value
     encoded (tagged text), or as ``convert`` makes it (a Codebook's :meth:`~Codebook.code_value`)."""
-    cols: dict[str, list[list]] = {key: [[] for _ in range(n)] for key, n in FACT_TABLES.items()}
+    tables = {(key.split("/")[0], n + 1): key for key, n in FACT_TABLES.items()}  # (pred, len of a fact) -> key
+    rows: dict[str, list[tuple]] = {key: [] for key in FACT_TABLES}
     for fact in facts:
-        key = f"{fact[0]}/{len(fact) - 1}"
-        target = cols.get(key)
-        if target is None:
-            raise KBError(f"{key} is not a patient fact table")
-        for i, v in enumerate(fact[1:]):
-            target[i].append(convert(v))
-    return cols
+        key = tables.get((fact[0], len(fact)))
+        if key is None:
+            raise KBError(f"{fact[0]}/{len(fact) - 1} is not a patient fact table")
+        rows[key].append(fact[1:])
+    return {key: [list(map(convert, col)) for col in zip(*rows[key])] if rows[key] else [[] for _ in range(n)]
+            for key, n in FACT_TABLES.items()}
