@@ -203,10 +203,10 @@ class SQLDecider:
         self.database("sqlite")
 
     def prepare(self, omit: frozenset[str] = frozenset()) -> None:
-        """Compile the programs that decide (without the report rows of the kinds in ``omit``), for one case and
-        for many, without opening a database: what processes forked from this one then share."""
+        """Compile the program that decides many cases (without the report rows of the kinds in ``omit``) without
+        opening a database: what processes forked from this one then share. (The SQLite program, for fewer than
+        ``MANY`` cases at once, is compiled where it is first needed.)"""
         with self._lock:
-            self._compiled(("sqlite", omit, False))
             self._compiled(("duckdb", omit, True))
         import duckdb  # noqa: F401  (imported once here, not in every worker)
 
