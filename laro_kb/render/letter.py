@@ -13,13 +13,12 @@ The plan fills the placeholders (``PLACEHOLDERS``: plan name, contact, dates); `
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..explain.explanation import CriterionExplanation, Evidence, Explanation, PathwayExplanation
@@ -193,24 +192,31 @@ def _escape_all(value) -> str:
     return value if isinstance(value, Markup) else letter_escape(value)
 
 
-_ENV = Environment(loader=PackageLoader("laro_kb.render", "templates"), autoescape=False, finalize=_escape_all,
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-_HTML_ENV = Environment(loader=PackageLoader("laro_kb.render", "templates"), autoescape=True,
-                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+@functools.cache
+def _environment(html_out: bool):
+    """The templates' Jinja2 environment, for Markdown (every value escaped by ``_escape_all``) or for HTML
+    (autoescaped); built when a letter is first written (Jinja2 and markdown-it cost a tenth of a second to
+    import, which a decision that writes no letter does not pay)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+    escaping = {"autoescape": True} if html_out else {"autoescape": False, "finalize": _escape_all}
+    return Environment(loader=PackageLoader("laro_kb.render", "templates"), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, **escaping)
 
 
 def letter_markdown(e: Explanation, vocabulary: Vocabulary, policy: Policy, months: Optional[int] = None,
                     plan: Optional[Mapping[str, str]] = None) -> str:
-    return _ENV.get_template("letter.md.j2").render(letter_context(e, vocabulary, policy, months, plan))
+    return _environment(False).get_template("letter.md.j2").render(letter_context(e, vocabulary, policy, months,
+                                                                                  plan))
 
 
 def letter_html(e: Explanation, vocabulary: Vocabulary, policy: Policy, months: Optional[int] = None,
                 plan: Optional[Mapping[str, str]] = None) -> str:
+    from markdown_it import MarkdownIt
     md = MarkdownIt("commonmark", {"html": False})
     md.add_render_rule("text", _text)
     body = md.render(letter_markdown(e, vocabulary, policy, months, plan))
-    return _HTML_ENV.get_template("letter.html.j2").render(title=f"Coverage determination: {policy.title}",
-                                                            body=Markup(body))
+    return _environment(True).get_template("letter.html.j2").render(
+        title=f"Coverage determination: {policy.title}", body=Markup(body))
 
 
 def _text(renderer, tokens, idx, options, env) -> str:
