@@ -228,22 +228,19 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
     return out, "", parsed
 
 
-def report_rows(kb, facts: list, cids: list) -> list[tuple]:
-    """The report rows of many cases: in DuckDB, set-at-a-time, when the kb decides with SQL and the cases are many;
-    a few cases one at a time in SQLite (which is tuned for one case); else with the kb's own engine."""
+def report_rows(kb, facts: list, cids: list, omit: frozenset[str] = frozenset()) -> list[tuple]:
+    """The report rows of many cases (without those of the kinds in ``omit``): in DuckDB, set-at-a-time, when the kb
+    decides with SQL and the cases are many; a few cases one at a time in SQLite (which is tuned for one case); else
+    with the kb's own engine."""
     database = getattr(kb.decider, "database", None)
-    if database is None:
-        return kb.decider.report(facts, cids)
-    if len(cids) >= MANY:
-        return database("duckdb").report(facts)
+    if database is None or len(cids) >= kb.decider.MANY:  # the SQL engine's choice for many: DuckDB, values coded
+        return kb.decider.report(facts, cids, omit)
     by_case: dict[str, list] = {}
     for f in facts:
         by_case.setdefault(f[1], []).append(f)
-    sqlite = database("sqlite")
+    sqlite = database("sqlite", omit)
     return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
 
-
-MANY = 200  # cases from which a batch goes to DuckDB
 
 
 def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import copy
 import random
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 from ..case.model import Case
+from ..engine.sql import report_kind
+from ..errors import LaroError
 from ..explain.repair import Repairer, concrete
-from ..explain.witness import witness
+from ..explain.witness import MAX_LEAVES, _allowed_case, _consistent, requirements, witness
+from ..knowledge.program import Rule
 
 
 def generated_cases(kb, n: int, seed: int, *, drop: float = 0.12, change: float = 0.10, invalid: float = 0.05,
@@ -194,17 +198,84 @@ def _bases(kbs, pid: str) -> list[Case]:
     out = []
     for kb in kbs:
         if pid in kb.pathways:
-            case = _witness(kb, pid)
+            case = witnesses(kb).get(pid)
             if case is not None and all(case.values != o.values for o in out):
                 out.append(case)
     return out
 
 
-def _witness(kb, pid: str) -> Optional[Case]:
+ROUNDS = (1, 6, MAX_LEAVES)  # the candidates of each pathway decided in the first, second and last round
+
+
+def witnesses(kb) -> dict[str, Optional[Case]]:
+    """The witness of every pathway of ``kb`` (None: none found), as :func:`laro_kb.explain.witness.witness` finds
+    it: the first of the pathway's candidate cases, in the same order and within the same bound, that the kb approves
+    under it. With the SQL engine the candidates are decided set-at-a-time instead of proved one at a time by the
+    tracer: every pathway's first candidate in one run, then the next few of the pathways still without a witness,
+    then the rest of theirs (a kb that approves nothing asks about 3,000 cases of its engine, not 3,000 proofs of the
+    tracer). Found once per loaded kb, then remembered."""
+    if kb not in _WITNESSES:
+        _WITNESSES[kb] = (_decided_witnesses(kb) if getattr(kb.decider, "database", None) is not None else
+                          {pid: _proved_witness(kb, pid) for pid in sorted(kb.pathways)})
+    return _WITNESSES[kb]
+
+
+_WITNESSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: its witness or None}
+
+
+def _proved_witness(kb, pid: str) -> Optional[Case]:
     try:
         return witness(kb, pid).case
     except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness
         return None
+
+
+def _decided_witnesses(kb) -> dict[str, Optional[Case]]:
+    from .diff import report_rows
+    pending = {pid: _candidates(kb, pid) for pid in sorted(kb.pathways)}
+    found: dict[str, Optional[Case]] = {pid: None for pid in pending}
+    start = 0
+    for end in ROUNDS:
+        asked = [(pid, case) for pid, cases in pending.items() for case in cases[start:end] if case is not None]
+        start = end
+        if not asked:
+            break
+        cids = [f"#witness{i}" for i in range(len(asked))]
+        facts = [f for (_, case), cid in zip(asked, cids) for f in case.facts(cid, kb.vocabulary)]
+        try:
+            rows = report_rows(kb, facts, cids, _all_but_verdicts(kb))
+        except (LaroError, RecursionError):  # a kb that cannot decide: diff reports it for every patient
+            return found
+        approved = {(cid, a) for cid, kind, a, b, _ in rows if kind == "verdict" and b == "approved"}
+        for (pid, case), cid in zip(asked, cids):
+            if (cid, pid) in approved and pid in pending:
+                found[pid] = case
+                del pending[pid]  # the first approved candidate, in order: cases of a round keep their order
+    return found
+
+
+def _all_but_verdicts(kb) -> frozenset[str]:
+    """The kinds of report row other than verdicts: a search for witnesses derives verdicts alone."""
+    return frozenset(report_kind(st) for st in kb.statements
+                     if isinstance(st, Rule) and st.head.key == "report/5") - {"verdict"}
+
+
+def _candidates(kb, pid: str) -> list[Optional[Case]]:
+    """The cases the witness search of ``pid`` tries, in its order and bound (None for one whose values the
+    vocabulary's conflicts forbid)."""
+    try:
+        r = Repairer(kb)
+        options = [r._options(k, dim != "exclusion", {}) for k, dim in requirements(kb, pid)]
+        base = Case(f"witness-{pid}", ())
+        out = []
+        for merged in _consistent(options, {}, 0, r._kind_of_any):
+            case = base.with_values(**concrete(merged, {}, r._kind_of_any))
+            out.append(case if _allowed_case(kb, case) else None)
+            if len(out) >= MAX_LEAVES:
+                break
+        return out
+    except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness
+        return []
 
 
 def _options(repairer, k: str, want: bool, values: dict) -> list[dict]:
