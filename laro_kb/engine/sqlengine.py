@@ -171,6 +171,7 @@ class SQLDecider:
         self._derived = derived or {}  # the rows that materialization derived, by predicate
         self._programs: dict[tuple[str, frozenset[str], bool], Optional[SQLProgram]] = {}
         self._databases: dict[tuple[str, frozenset[str], bool], Optional[SQLEngine]] = {}
+        self._inherited: list[dict] = []  # the databases of the processes this one was forked from (forked())
         self._lock = threading.Lock()
 
     def program(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> SQLProgram:
@@ -214,6 +215,9 @@ class SQLDecider:
         """In a process forked from the one that built this decider: its databases belong to the parent and are
         never used here (SQLite must not cross a fork); this process opens its own from the compiled programs."""
         self._lock = threading.Lock()
+        # the parent's databases are kept, unused and never closed, for as long as this process lives: freeing a
+        # DuckDB connection in a forked child (whose copy of DuckDB has none of its threads) crashes the process
+        self._inherited.append(self._databases)
         self._databases = {}
 
     def report(self, facts: list[tuple], case_ids: list[str], omit: frozenset[str] = frozenset()) -> list[tuple]:
