@@ -204,23 +204,36 @@ def _bases(kbs, pid: str) -> list[Case]:
     return out
 
 
-ROUNDS = (1, 6, MAX_LEAVES)  # the candidates of each pathway decided in the first, second and last round
-
-
 def witnesses(kb) -> dict[str, Optional[Case]]:
     """The witness of every pathway of ``kb`` (None: none found), as :func:`laro_kb.explain.witness.witness` finds
     it: the first of the pathway's candidate cases, in the same order and within the same bound, that the kb approves
-    under it. With the SQL engine the candidates are decided set-at-a-time instead of proved one at a time by the
-    tracer: every pathway's first candidate in one run, then the next few of the pathways still without a witness,
-    then the rest of theirs (a kb that approves nothing asks about 3,000 cases of its engine, not 3,000 proofs of the
-    tracer). Found once per loaded kb, then remembered."""
-    if kb not in _WITNESSES:
-        _WITNESSES[kb] = (_decided_witnesses(kb) if getattr(kb.decider, "database", None) is not None else
-                          {pid: _proved_witness(kb, pid) for pid in sorted(kb.pathways)})
-    return _WITNESSES[kb]
+    under it. Those laro-kb check found are remembered (:func:`remember_witnesses`); the others, with the SQL engine,
+    are found by deciding the candidates set-at-a-time instead of proving them one at a time by the tracer: every
+    pathway's first candidate in one run, then the next few of the pathways still without a witness, then the rest of
+    theirs, deriving verdicts alone (a kb that approves nothing asks about 3,000 cases of its engine in three runs,
+    not 3,000 proofs of the tracer). A kb the engine cannot decide with has none (diff reports that for every
+    patient). Found once per loaded kb, then remembered."""
+    known = _WITNESSES.get(kb)
+    if known is None:
+        known = _WITNESSES[kb] = {}
+    missing = [pid for pid in sorted(kb.pathways) if pid not in known]
+    if missing and getattr(kb.decider, "database", None) is None:
+        known.update((pid, _proved_witness(kb, pid)) for pid in missing)
+    elif missing:
+        known.update(_decided(kb, missing) or dict.fromkeys(missing))
+    return known
+
+
+def remember_witnesses(kb, cases: dict[str, Case]) -> None:
+    """Witnesses of ``kb`` found by the rules' own search (laro-kb check's), for :func:`witnesses` to use."""
+    known = _WITNESSES.get(kb)
+    if known is None:
+        known = _WITNESSES[kb] = {}
+    known.update(cases)
 
 
 _WITNESSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: its witness or None}
+ROUNDS = (1, 6, MAX_LEAVES)  # the candidates of each pathway decided by the first, second and last run
 
 
 def _proved_witness(kb, pid: str) -> Optional[Case]:
@@ -230,10 +243,12 @@ def _proved_witness(kb, pid: str) -> Optional[Case]:
         return None
 
 
-def _decided_witnesses(kb) -> dict[str, Optional[Case]]:
+def _decided(kb, pids: list[str]) -> Optional[dict[str, Optional[Case]]]:
+    """The witnesses of ``pids`` by the SQL engine (None: it cannot decide with this kb)."""
     from .diff import report_rows
-    pending = {pid: _candidates(kb, pid) for pid in sorted(kb.pathways)}
-    found: dict[str, Optional[Case]] = {pid: None for pid in pending}
+    repairer = Repairer(kb)
+    pending = {pid: _candidates(kb, repairer, pid) for pid in pids}
+    found: dict[str, Optional[Case]] = dict.fromkeys(pids)
     start = 0
     for end in ROUNDS:
         asked = [(pid, case) for pid, cases in pending.items() for case in cases[start:end] if case is not None]
@@ -244,8 +259,8 @@ def _decided_witnesses(kb) -> dict[str, Optional[Case]]:
         facts = [f for (_, case), cid in zip(asked, cids) for f in case.facts(cid, kb.vocabulary)]
         try:
             rows = report_rows(kb, facts, cids, _all_but_verdicts(kb))
-        except (LaroError, RecursionError):  # a kb that cannot decide: diff reports it for every patient
-            return found
+        except (LaroError, RecursionError):
+            return None
         approved = {(cid, a) for cid, kind, a, b, _ in rows if kind == "verdict" and b == "approved"}
         for (pid, case), cid in zip(asked, cids):
             if (cid, pid) in approved and pid in pending:
@@ -260,11 +275,10 @@ def _all_but_verdicts(kb) -> frozenset[str]:
                      if isinstance(st, Rule) and st.head.key == "report/5") - {"verdict"}
 
 
-def _candidates(kb, pid: str) -> list[Optional[Case]]:
+def _candidates(kb, r: Repairer, pid: str) -> list[Optional[Case]]:
     """The cases the witness search of ``pid`` tries, in its order and bound (None for one whose values the
     vocabulary's conflicts forbid)."""
     try:
-        r = Repairer(kb)
         options = [r._options(k, dim != "exclusion", {}) for k, dim in requirements(kb, pid)]
         base = Case(f"witness-{pid}", ())
         out = []
