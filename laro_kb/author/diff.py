@@ -35,7 +35,7 @@ from ..case.model import Case
 from ..engine.sql import static_inputs, static_keys
 from ..errors import LaroError
 from ..knowledge.program import Fact, Rule
-from .generate import Patient, diff_patients
+from .generate import Patient, diff_patients, report_rows
 
 MAX_EXAMPLES = 3
 POLICY_DIR = "policy"
@@ -226,21 +226,6 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
     for i, cid in zip(where, cids):
         out[i] = ("decided", frozenset(by_case[cid]))
     return out, "", parsed
-
-
-def report_rows(kb, facts: list, cids: list, omit: frozenset[str] = frozenset()) -> list[tuple]:
-    """The report rows of many cases (without those of the kinds in ``omit``): in DuckDB, set-at-a-time, when the kb
-    decides with SQL and the cases are many; a few cases one at a time in SQLite (which is tuned for one case); else
-    with the kb's own engine."""
-    database = getattr(kb.decider, "database", None)
-    if database is None or len(cids) >= kb.decider.MANY:  # the SQL engine's choice for many: DuckDB, values coded
-        return kb.decider.report(facts, cids, omit)
-    by_case: dict[str, list] = {}
-    for f in facts:
-        by_case.setdefault(f[1], []).append(f)
-    sqlite = database("sqlite", omit)
-    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
-
 
 
 def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:

@@ -245,7 +245,6 @@ def _proved_witness(kb, pid: str) -> Optional[Case]:
 
 def _decided(kb, pids: list[str]) -> Optional[dict[str, Optional[Case]]]:
     """The witnesses of ``pids`` by the SQL engine (None: it cannot decide with this kb)."""
-    from .diff import report_rows
     repairer = Repairer(kb)
     pending = {pid: _candidates(kb, repairer, pid) for pid in pids}
     found: dict[str, Optional[Case]] = dict.fromkeys(pids)
@@ -267,6 +266,21 @@ def _decided(kb, pids: list[str]) -> Optional[dict[str, Optional[Case]]]:
                 found[pid] = case
                 del pending[pid]  # the first approved candidate, in order: cases of a round keep their order
     return found
+
+
+def report_rows(kb, facts: list, cids: list, omit: frozenset[str] = frozenset()) -> list[tuple]:
+    """The report rows of many cases (without those of the kinds in ``omit``): in DuckDB, set-at-a-time, when the kb
+    decides with SQL and the cases are many; a few cases one at a time in SQLite (which is tuned for one case); else
+    with the kb's own engine."""
+    database = getattr(kb.decider, "database", None)
+    if database is None or len(cids) >= kb.decider.MANY:  # the SQL engine's choice for many: DuckDB, values coded
+        return kb.decider.report(facts, cids, omit)
+    by_case: dict[str, list] = {}
+    for f in facts:
+        by_case.setdefault(f[1], []).append(f)
+    sqlite = database("sqlite", omit)
+    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
+
 
 
 def _all_but_verdicts(kb) -> frozenset[str]:

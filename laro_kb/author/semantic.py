@@ -14,7 +14,7 @@ import weakref
 from ..explain.witness import MAX_LEAVES, Witness, requirements, witness
 from ..knowledge.pathways import Criterion
 from .findings import Finding
-from .generate import remember_witnesses
+from .generate import remember_witnesses, report_rows
 
 
 DEEP_DEAD = 3  # dead pathways searched with the full bound of combinations
@@ -196,7 +196,6 @@ def _engine(kb, witnesses, where) -> list[Finding]:
     cids = [f"#check{i}" for i in range(len(cases))]
     facts = [f for (_, case), cid in zip(cases, cids) for f in case.facts(cid, kb.vocabulary)]
     try:
-        from .diff import report_rows
         rows = report_rows(kb, facts, cids)
     except (LaroError, RecursionError) as exc:
         return [Finding("error", "engine-fails", f"the {kb.engine_name} engine cannot decide with this kb: "
