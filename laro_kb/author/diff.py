@@ -27,6 +27,7 @@ from ...; not proven".
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -55,9 +56,23 @@ class _Reads:
 def vocabulary_reads(kb) -> set[str]:
     """The kb predicates case parsing and validation read (laro_kb.knowledge.vocabulary): a change can refuse a case
     or read it differently."""
-    reads = _Reads(kb.engine)
-    type(kb.vocabulary).from_engine(reads)
-    return reads.keys
+    if kb not in _READS:
+        reads = _Reads(kb.engine)
+        type(kb.vocabulary).from_engine(reads)
+        _READS[kb] = reads.keys
+    return _READS[kb]
+
+
+def _rows(kb, key: str) -> frozenset:
+    """The rows of ``key`` in the loaded kb (asked of its engine once)."""
+    known = _ROWS.setdefault(kb, {})
+    if key not in known:
+        known[key] = frozenset(kb.engine.rows(key))
+    return known[key]
+
+
+_ROWS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {predicate: its rows}
+_READS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> what its vocabulary reads
 
 
 @dataclass(frozen=True)
@@ -191,7 +206,7 @@ def _inputs(old, new) -> tuple[bool, dict[str, tuple[set, set]], bool]:
     rows = {}
     keys = set(static_inputs(old.statements)) | set(static_inputs(new.statements)) | vocabulary_reads(old) | vocabulary_reads(new)
     for key in sorted(keys):
-        ro, rn = set(old.engine.rows(key)), set(new.engine.rows(key))
+        ro, rn = _rows(old, key), _rows(new, key)
         if ro != rn:
             rows[key] = (ro - rn, rn - ro)
     return rules_changed, rows, old.vocabulary != new.vocabulary
@@ -199,20 +214,27 @@ def _inputs(old, new) -> tuple[bool, dict[str, tuple[set, set]], bool]:
 
 def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple[list, str, list]:
     """Each patient's decision in ``kb`` as a comparable value (its ``report/5`` rows, or why the case is refused),
-    decided set-at-a-time by the kb's engine; the parsed cases are returned for reuse."""
+    decided set-at-a-time by the kb's engine; the parsed cases are returned for reuse. A loaded kb decides a patient
+    the same way every time: the decisions of the patients it was asked about are remembered (a kb diffed against
+    many versions, as the seeded mutants are, meets the same witnesses again)."""
     from ..errors import CaseError
+    known = _decided(kb)
     out: list = [None] * len(patients)
     if parsed is None:
         parsed = []
         for p in patients:
             try:
-                parsed.append(kb.parse_case(p.case.as_dict()))
+                parsed.append(known[p.case.values][0] if p.case.values in known else kb.parse_case(p.case.as_dict()))
             except CaseError as exc:
                 parsed.append(("refused", exc.message))
-    where = [i for i, c in enumerate(parsed) if isinstance(c, Case)]
-    for i, c in enumerate(parsed):
+    where = []
+    for i, (p, c) in enumerate(zip(patients, parsed)):
         if not isinstance(c, Case):
             out[i] = c
+        elif p.case.values in known:
+            out[i] = ("decided", known[p.case.values][1])
+        else:
+            where.append(i)
     cids = [f"#diff{i}" for i in where]
     facts = [f for i, cid in zip(where, cids) for f in parsed[i].facts(cid, kb.vocabulary)]
     try:
@@ -225,7 +247,20 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
         by_case[row[0]].add(row[1:])
     for i, cid in zip(where, cids):
         out[i] = ("decided", frozenset(by_case[cid]))
+        if len(known) < REMEMBERED:
+            known[patients[i].case.values] = (parsed[i], out[i][1])
     return out, "", parsed
+
+
+def _decided(kb) -> dict:
+    known = _DECISIONS.get(kb)
+    if known is None:
+        known = _DECISIONS[kb] = {}
+    return known
+
+
+REMEMBERED = 10_000  # decisions remembered per loaded kb (a few tens of MB at most)
+_DECISIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {case values: (case, report rows)}
 
 
 def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:

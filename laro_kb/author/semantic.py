@@ -65,8 +65,11 @@ def _subsumption(kb, witnesses, where) -> list[Finding]:
     need = {p: frozenset(k for k, d in r if d != "exclusion") for p, r in reqs.items()}
     excl = {p: frozenset(k for k, d in r if d == "exclusion") for p, r in reqs.items()}
     needed = sorted(set().union(*need.values()))
-    # each required criterion with the required criteria it implies (itself among them, when it is defined)
-    implied = {x: {y for y in needed if _implies(kb.criteria.get(x), kb.criteria.get(y), kb)} for x in needed}
+    # each required criterion with the required criteria it implies (itself among them, when it is defined): only
+    # a criterion that reads one of the fields x reads can be implied by x (or one that reads none, an empty set)
+    fields = {k: _fields(kb, k) for k in needed}
+    implied = {x: {y for y in needed if (fields[x] & fields[y] or not fields[y])
+                   and _implies(kb.criteria.get(x), kb.criteria.get(y), kb)} for x in needed}
     out = []
     for a in reqs:
         if witnesses[a].case is None:
@@ -84,6 +87,14 @@ def _subsumption(kb, witnesses, where) -> list[Finding]:
                                "make the pathways differ, or note in docs/policy-notes.md why the overlap is the "
                                "policy's own", pathway=a, **where.get(a, {})))
     return out
+
+
+def _fields(kb, k: str, depth: int = 0) -> frozenset[str]:
+    """The fields criterion ``k`` reads, through its parts."""
+    c = kb.criteria.get(k)
+    if c is None or depth > 20:
+        return frozenset()
+    return frozenset({c.field} if c.field else {f for p in c.parts for f in _fields(kb, p, depth + 1)})
 
 
 _IMPLIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {(x, y): bool}
