@@ -315,13 +315,15 @@ class Report:
         return self.count("error") == 0
 
 
-def run_check(directory) -> Report:
-    """Every static and semantic check of a kb directory (semantic ones only when it loads without errors)."""
+def run_check(directory, reference=None) -> Report:
+    """Every static and semantic check of a kb directory (semantic ones only when it loads without errors). A
+    :class:`~laro_kb.author.reference.WitnessReference` of another version of the kb lends the witnesses its edit
+    cannot change (the findings are the same, found sooner)."""
     from .semantic import semantic_findings
     findings, kb = run_static(directory)
     if kb is not None and not any(f.severity == "error" for f in findings):
         try:
-            findings += semantic_findings(kb)
+            findings += semantic_findings(kb, reference)
         except RecursionError:
             findings.append(Finding("error", "kb-recursion", "the semantic checks recursed without end on this kb "
                                     "(a criterion that leads back to itself?)", "fix the cycle, then check again"))

@@ -173,7 +173,7 @@ def _statement_changes(old: list, new: list) -> list[tuple[str, StatementChange]
     def keyed(statements):
         out = {}
         for st in statements:
-            out.setdefault(_identity(st), st)
+            out.setdefault(statement_identity(st), st)
         return out
     ko, kn = keyed(old), keyed(new)
     out = []
@@ -187,7 +187,7 @@ def _statement_changes(old: list, new: list) -> list[tuple[str, StatementChange]
     return out
 
 
-def _identity(st) -> tuple:
+def statement_identity(st) -> tuple:
     return ("fact", st.atom) if isinstance(st, Fact) else ("rule", st.head, st.body)
 
 

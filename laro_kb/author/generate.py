@@ -209,10 +209,10 @@ def witnesses(kb) -> dict[str, Optional[Case]]:
     it: the first of the pathway's candidate cases, in the same order and within the same bound, that the kb approves
     under it. Those laro-kb check found are remembered (:func:`remember_witnesses`); the others, with the SQL engine,
     are found by deciding the candidates set-at-a-time instead of proving them one at a time by the tracer: every
-    pathway's first candidate in one run, then the next few of the pathways still without a witness, then the rest of
-    theirs, deriving verdicts alone (a kb that approves nothing asks about 3,000 cases of its engine in three runs,
-    not 3,000 proofs of the tracer). A kb the engine cannot decide with has none (diff reports that for every
-    patient). Found once per loaded kb, then remembered."""
+    pathway's first candidate in one run, then the next five of the pathways still without a witness, then the rest
+    of the first ``DEEP_DEAD`` of those, deriving verdicts alone (a kb that approves nothing asks its engine about
+    1,000 cases in three runs, not the tracer for 3,000 proofs). A kb the engine cannot decide with has none (diff
+    reports that for every patient). Found once per loaded kb, then remembered."""
     known = _WITNESSES.get(kb)
     if known is None:
         known = _WITNESSES[kb] = {}
@@ -234,6 +234,9 @@ def remember_witnesses(kb, cases: dict[str, Case]) -> None:
 
 _WITNESSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: its witness or None}
 ROUNDS = (1, 6, MAX_LEAVES)  # the candidates of each pathway decided by the first, second and last run
+# pathways searched to the full bound once others found none: a kb whose rules approve nothing leaves every pathway
+# without a witness, and searching each of them deeper tells nothing more (laro-kb check bounds its search so too)
+DEEP_DEAD = 3
 
 
 def _proved_witness(kb, pid: str) -> Optional[Case]:
@@ -246,10 +249,12 @@ def _proved_witness(kb, pid: str) -> Optional[Case]:
 def _decided(kb, pids: list[str]) -> Optional[dict[str, Optional[Case]]]:
     """The witnesses of ``pids`` by the SQL engine (None: it cannot decide with this kb)."""
     repairer = Repairer(kb)
-    pending = {pid: _candidates(kb, repairer, pid) for pid in pids}
+    pending = {pid: witness_candidates(kb, repairer, pid) for pid in pids}
     found: dict[str, Optional[Case]] = dict.fromkeys(pids)
     start = 0
     for end in ROUNDS:
+        if end == ROUNDS[-1]:  # the last round searches a few pathways to the full bound, as laro-kb check does
+            pending = dict(list(pending.items())[:DEEP_DEAD])
         asked = [(pid, case) for pid, cases in pending.items() for case in cases[start:end] if case is not None]
         start = end
         if not asked:
@@ -289,7 +294,7 @@ def _all_but_verdicts(kb) -> frozenset[str]:
                      if isinstance(st, Rule) and st.head.key == "report/5") - {"verdict"}
 
 
-def _candidates(kb, r: Repairer, pid: str) -> list[Optional[Case]]:
+def witness_candidates(kb, r: Repairer, pid: str) -> list[Optional[Case]]:
     """The cases the witness search of ``pid`` tries, in its order and bound (None for one whose values the
     vocabulary's conflicts forbid)."""
     try:

@@ -14,22 +14,28 @@ import weakref
 from ..explain.witness import MAX_LEAVES, Witness, requirements, witness
 from ..knowledge.pathways import Criterion
 from .findings import Finding
-from .generate import remember_witnesses, report_rows
+from .generate import DEEP_DEAD, remember_witnesses, report_rows
 
 
-DEEP_DEAD = 3  # dead pathways searched with the full bound of combinations
-FEW_LEAVES = 4  # combinations tried for each pathway after that
+FEW_LEAVES = 4  # combinations tried for each pathway once DEEP_DEAD dead ones were searched to the full bound
 
 
-def semantic_findings(kb) -> list[Finding]:
+def semantic_findings(kb, reference=None) -> list[Finding]:
+    """The semantic findings of a loaded kb; a :class:`~laro_kb.author.reference.WitnessReference` of another version
+    of it lends the witnesses whose search the difference cannot change."""
     where = _pathway_lines(kb)
     out: list[Finding] = always_met(kb)
+    lent = reference.lend(kb) if reference is not None else {}
     witnesses: dict[str, Witness] = {}
     for pid in kb.pathways:
         # a kb whose rules approve nothing makes every search exhaust its bound: after a few dead pathways, the
         # others are searched less deeply (they are reported dead all the same, and the cause is one rule)
         dead = sum(v.case is None for v in witnesses.values())
-        w = witness(kb, pid, MAX_LEAVES if dead < DEEP_DEAD else FEW_LEAVES)
+        bound = MAX_LEAVES if dead < DEEP_DEAD else FEW_LEAVES
+        if pid in lent and lent[pid][0] < bound:  # the search would try the same cases and find this witness
+            witnesses[pid] = lent[pid][1]
+            continue
+        w = witness(kb, pid, bound)
         witnesses[pid] = w
         if w.case is None:
             if w.only_when_excluded:
