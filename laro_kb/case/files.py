@@ -154,13 +154,16 @@ def _constant(text: str) -> Unreadable:
 
 
 # -- YAML -------------------------------------------------------------------------------------------------------
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """A safe YAML loader that refuses a key given twice (YAML would silently keep the last), refuses aliases that
     repeat more than MAX_ALIAS_REPEAT nodes (a 'billion laughs' file) or refer to themselves, and turns a scalar
-    that its tag cannot hold ('!!int x', an impossible date, a non-finite float) into an :class:`Unreadable`."""
+    that its tag cannot hold ('!!int x', an impossible date, a non-finite float) into an :class:`Unreadable`. It
+    parses with libyaml where PyYAML has it (several times faster), else in Python; it constructs in Python."""
 
-    def compose_document(self):
-        node = super().compose_document()
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is None:
+            return node
         repeated = _alias_repeat(node)
         if repeated > MAX_ALIAS_REPEAT:
             raise _Refused(f"is refused: its YAML aliases ('*name') would repeat {_at_least(repeated)} nodes, and at "
