@@ -66,6 +66,57 @@ def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field(sh
     assert "criterion age.adult_or_pediatric" in always[0].message and "met without that field" in always[0].message
 
 
+def test_the_shipped_derivations_cite_the_policy_and_could_only_count_for_approval(shipped):
+    kb = shipped.kb
+    assert {k: [(d.kind, d.source) for d in ds] for k, ds in kb.derivations.items()} == {
+        "biliary.primary_treatment": [("implied", "biliary.first_line_advanced")],
+        "no_resistance_mutation": [("implied", "no_prior_ntrk_inhibitor")],
+        "pediatric_cns.idh_mutant": [("ruled_out", "pediatric_cns.h3k27_altered")]}
+    assert all(d.texts and d.reason for ds in kb.derivations.values() for d in ds)
+    assert not [f for f in shipped.findings if "derivation" in f.code]
+
+
+def test_a_criterion_derived_from_itself_is_a_cycle_and_the_kb_is_not_loaded(tmp_path):
+    r = seeded(tmp_path, "pathways/pediatric_cns.dl", "",
+               "+ ruled_out('pediatric_cns.h3k27_altered', 'pediatric_cns.idh_mutant')\n", append=True)
+    (f,) = [f for f in r.findings if f.code == "derivation-cycle"]
+    assert f.severity == "error" and f.file.endswith("pediatric_cns.dl") and r.kb is None
+    assert "pediatric_cns.h3k27_altered, pediatric_cns.idh_mutant are derived from themselves" in f.message
+
+
+def test_a_derivation_without_the_policys_words_or_a_reason_is_found(tmp_path):
+    r = seeded(tmp_path, "biomarker.dl", "+ derivation_reason('no_resistance_mutation'", "# ")
+    (f,) = [f for f in r.findings if f.code == "derivation-without-citation"]
+    assert f.file.endswith("biomarker.dl") and "with no derivation_reason" in f.message
+    assert f.fix == ("add + derivation_reason('no_resistance_mutation', 'no_prior_ntrk_inhibitor', "
+                     "'<why, in a reviewer's words>')")
+
+
+def test_a_derivation_that_could_deny_never_applies_or_misquotes_the_policy_is_found(tmp_path):
+    """One seeded kb, checked without the rest of the semantic checks: the three defects of a derivation."""
+    from laro_kb.author.policy import policy_findings
+    from laro_kb.author.semantic import _derivations
+    from laro_kb.knowledgebase import KnowledgeBase
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    with open(copy / "exclusion.dl", "a") as f:
+        f.write("+ implied('prior_larotrectinib', 'line.first')\n"
+                "+ derivation_text('prior_larotrectinib', 'line.first', 'if not given before')\n"
+                "+ derivation_reason('prior_larotrectinib', 'line.first', 'a first line follows no larotrectinib')\n"
+                "+ all_('adult_child', 'age.at_least_18')\n+ all_('adult_child', 'age.less_than_18')\n"
+                "+ label('adult_child', 'an adult child')\n+ implied('single_agent', 'adult_child')\n"
+                "+ derivation_text('single_agent', 'adult_child', 'as a single agent')\n"
+                "+ derivation_reason('single_agent', 'adult_child', 'never')\n")
+    kb = KnowledgeBase(copy)
+    found = {(f.code, f.message.split(",")[0]) for f in _derivations(kb) + policy_findings(kb)
+             if "derivation" in f.code}
+    assert found == {
+        ("derivation-against-approval", "criterion prior_larotrectinib is met by derivation from line.first"),
+        ("derivation-never-applies", "criterion single_agent is met by derivation from adult_child"),
+        ("derivation-text-mismatch", "the derivation of prior_larotrectinib from line.first cites 'if not given "
+                                     "before'")}
+
+
 def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):
     copy = tmp_path / "kb"
     shutil.copytree(KB_DIR, copy)

@@ -17,7 +17,8 @@ from laro_kb.render.explanation import RENDERERS, explanation_dict, markdown_esc
 from ..conftest import EXAMPLES
 
 CASES = [("nsclc-missing-ntrk.json", None), ("hematologic-malignancy.json", None),
-         ("pediatric-solid-tumor.yaml", ["solid_tumors.fda"]), ("nsclc-first-line.json", ["nsclc.3b"])]
+         ("pediatric-solid-tumor.yaml", ["solid_tumors.fda"]), ("nsclc-first-line.json", ["nsclc.3b"]),
+         ("biliary-first-line.yaml", ["biliary.4"])]
 SUFFIX = {"text": "txt", "markdown": "md", "json": "json"}
 
 
