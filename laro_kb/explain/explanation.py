@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..case.model import Case
-from ..knowledge.pathways import DERIVATIONS, DISPLAY_ORDER, Criterion, Derivation, Pathway
+from ..knowledge.pathways import DERIVATIONS, DISPLAY_ORDER, Criterion, Derivation, Pathway, Policy
 from .repair import Change, Repairer
 from .trace import TraceNode, Tracer
 
@@ -83,6 +83,7 @@ class Explanation:
     case: Case
     outcome: str
     pathways: tuple[PathwayExplanation, ...]  # closest to approval first
+    policy: Policy  # the policy the kb encodes (its policy/3 fact), which the decision is made under
     schema: str = SCHEMA
 
 
@@ -107,7 +108,8 @@ def explain(kb, case: Case, pathway_ids: Optional[list[str]] = None, changes: bo
             change = repairer.for_pathway(case, pid, statuses,
                                           {c.criterion for c in criteria if c.dimension == "exclusion"})
         out.append(PathwayExplanation(pathway, verdict, criteria, change, node))
-    return Explanation(case, outcome[0] if outcome else "deny", tuple(sorted(out, key=PathwayExplanation.closeness)))
+    return Explanation(case, outcome[0] if outcome else "deny", tuple(sorted(out, key=PathwayExplanation.closeness)),
+                       kb.policy)
 
 
 

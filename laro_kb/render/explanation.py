@@ -122,9 +122,9 @@ def _proof_lines(node: TraceNode, prefix: str, level: int, remaining: int, cite:
 # -- markdown ------------------------------------------------------------------------------------------------
 def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
     title = {"approve": "Approved", "pend": "Pended: more documentation needed", "deny": "Denied"}[e.outcome]
-    out = ["# Larotrectinib (Vitrakvi) coverage determination", "",
+    out = [f"# {e.policy.title} coverage determination", "",
            f"- **Case:** {markdown_escape(e.case.id)}", f"- **Decision:** {title}",
-           "- **Policy:** Larotrectinib (Vitrakvi®), version 1.0, effective 8/28/2025", ""]
+           f"- **Policy:** {e.policy}", ""]
     for p in e.pathways:
         out += [f"## {p.id}: {p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option} ({p.verdict})", "",
                 f"Source: {p.pathway.source if p.pathway.source else 'none recorded'}."
