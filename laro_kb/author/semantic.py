@@ -482,8 +482,11 @@ def _codes(kb) -> list[Finding]:
 
 
 def always_met(kb) -> list[Finding]:
-    """Criteria that every valid value of their field meets (logic.dl's always/1): met without the field."""
+    """Criteria that every valid value of their field meets (logic.dl's always/1): met without the field. Each is
+    reported at the fact that defines it."""
+    defs = _definitions(kb)
     return [Finding("info", "always-met", f"criterion {k} ({kb.criteria[k].label if k in kb.criteria else k}) is met "
                     "by every valid value of its field, so it is met without that field and never holds up a case",
-                    "none needed; write the criterion's bound differently if the policy means a real limit")
+                    "none needed; write the criterion's bound differently if the policy means a real limit",
+                    defs[k].file if k in defs else None, defs[k].line if k in defs else None)
             for (k,) in sorted(kb.engine.ask("always", None))]

@@ -34,7 +34,7 @@ def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shi
         "neuroendocrine.3", *(f"occult_primary.3{o}" for o in "abcdef")}
     assert {f.pathway for f in shipped.findings if f.code == "unnumbered-criterion"} == {
         "biliary.5", "biliary.9", "cns.3", "melanoma.3", "pediatric_cns.4"}
-    assert all(f.fix and (f.file or f.code in ("section-without-code", "threshold-disagreement", "always-met"))
+    assert all(f.fix and (f.file or f.code in ("section-without-code", "threshold-disagreement"))
                for f in shipped.findings)
 
 
@@ -60,10 +60,14 @@ def test_a_pathway_text_that_is_not_the_policys_is_found_with_the_policys_words(
     assert f.pathway == "gist.3" and f.file.endswith("gist.dl") and "Neoadjuvant therapy as a single agent" in f.fix
 
 
-def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field(shipped):
+def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field_where_it_is_defined(shipped):
     always = [f for f in shipped.findings if f.code == "always-met"]
     assert [f.severity for f in always] == ["info"]
     assert "criterion age.adult_or_pediatric" in always[0].message and "met without that field" in always[0].message
+    defined = next(i for i, line in enumerate((KB_DIR / "eligibility.dl").read_text().splitlines(), 1)
+                   if line.startswith("+ at_least('age.adult_or_pediatric'"))
+    assert (always[0].file.endswith("eligibility.dl"), always[0].line) == (True, defined)
+    assert str(always[0]).startswith(f"info: eligibility.dl:{defined}: criterion age.adult_or_pediatric")
 
 
 def test_the_shipped_derivations_cite_the_policy_and_could_only_count_for_approval(shipped):
