@@ -19,7 +19,8 @@ equality, and a comparison ``(X >= B)`` compares the numbers of two ``n`` values
 **Recursion.** ``kb/logic.dl`` is recursive over the criterion tree: an ``any_`` criterion holds when one of its
 parts holds, and it fails through a negation (``~any_open``). That is not stratified predicate by predicate, but it
 is stratified by criterion: every recursive call either keeps the criterion (the same key) or goes down to a part
-of it, through a static relation (``any_(K, S)``, ``part(K, S)``) that has no cycle. The compiler proves this for
+of it, or to the source or blocker of its derivation, through a static relation (``any_(K, S)``, ``part(K, S)``,
+``implied(K, S)``, ``unless(K, B)``) that has no cycle. The compiler proves this for
 each recursive component (it finds the key argument of each predicate and the static relations that descend), ranks
 the keys by their height in those relations, and evaluates the component level by level, leaves first: the standard
 evaluation of a locally stratified program. A recursion it cannot prove that way is a :class:`KBError` naming the
