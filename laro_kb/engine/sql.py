@@ -556,7 +556,10 @@ class _Compiler:
         """Steps for a component recursive over a static, acyclic relation: level by level, leaves first.
 
         At each level a rule runs only for the keys of that level that its static literals allow, and not at all
-        where they allow none (a leaf criterion's rules do not run for composite criteria, and back)."""
+        where they allow none (a leaf criterion's rules do not run for composite criteria, and back). A rule that
+        reads nothing the component derives (``holds_by`` of an ``is_`` criterion reads the patient's values and
+        the kb's rows) runs once, at level 0, for every key: its rows are final from the start, so a criterion whose
+        other rules wait for a higher level (one settled by a derivation) does not split it level by level."""
         keys, relations, upwards = self.prove_descent(comp)
         levels = self.levels(tuple(sorted(relations)), upwards)
         order = self.same_key_order(comp, keys)
@@ -566,6 +569,10 @@ class _Compiler:
                 pos = keys[key]
                 parts = []
                 for rule in self.rules[key]:
+                    if not any(isinstance(b, Atom) and b.key in comp for b in rule.body):
+                        if level == 0:
+                            parts.append((rule, None))
+                        continue
                     possible = self.possible_values(rule, pos)
                     if possible is None:  # no static literal bounds the key: the level decides
                         restrict = (_not_in(pos, sorted(k for k, lv in levels.items() if lv > 0), self.lit)
