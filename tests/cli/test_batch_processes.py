@@ -217,11 +217,11 @@ def test_runs_started_together_on_one_output_leave_one_runs_whole_output(tmp_pat
 # -- class 9: '-' is standard output, and a symlink is written through ---------------------------------------------
 def test_dash_writes_standard_output_and_a_symlink_is_written_through(tmp_path):
     code, out, _ = finish(laro(EXAMPLES, "-o", "-", "--jobs", "1", cwd=tmp_path))
-    assert code == 0 and len(out.splitlines()) == 5 and list(tmp_path.iterdir()) == []
+    assert code == 0 and len(out.splitlines()) == 6 and list(tmp_path.iterdir()) == []
     link = tmp_path / "latest.jsonl"
     link.symlink_to("run-1.jsonl")
     code, _, _ = finish(laro(EXAMPLES, "-o", link, "--jobs", "1"))
-    assert code == 0 and link.is_symlink() and len(read(tmp_path / "run-1.jsonl")) == 5
+    assert code == 0 and link.is_symlink() and len(read(tmp_path / "run-1.jsonl")) == 6
 
 
 # -- class 1: a run killed at any moment, then resumed, gives a fresh run's output ---------------------------------
