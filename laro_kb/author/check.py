@@ -35,6 +35,7 @@ QUERIED |= {"drug/2", "drug_class/2", "rxnorm/2", "brand/2", "drug_regimen/2", "
 # the derivations (laro_kb/knowledge/pathways.py reads them with their words)
 DERIVING = ("implied/2", "ruled_out/2")
 QUERIED |= {*DERIVING, "unless/2", "derivation_text/3", "derivation_reason/3"}
+OPTIONAL = {*DERIVING, "unless/2"}  # read by kb/logic.dl's rules, but a kb may state none of them (no derivation)
 FORMS = tuple(ATOMIC) + tuple(COMPOSITE)  # is_, at_least, more_than, at_most, less_than, any_, all_, not_
 LINKS = DIMENSIONS
 
@@ -82,7 +83,7 @@ def _predicates(statements) -> list[Finding]:
     names = {k.rsplit("/", 1)[0] for k in defined}
     out = []
     for key, (st, lit) in sorted(used.items()):
-        if key in defined or key in PATIENT_PREDICATES:
+        if key in defined or key in PATIENT_PREDICATES or (key in OPTIONAL and not lit.negated):
             continue
         name = key.rsplit("/", 1)[0]
         arities = sorted(k for k in defined if k.rsplit("/", 1)[0] == name)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from laro_kb.author.check import run_check
+from laro_kb.author.check import run_check, run_static
 from laro_kb.cli import main
 
 from ..conftest import EXAMPLES, KB_DIR
@@ -86,6 +86,18 @@ def test_a_criterion_derived_from_itself_is_a_cycle_and_the_kb_is_not_loaded(tmp
     (f,) = [f for f in r.findings if f.code == "derivation-cycle"]
     assert f.severity == "error" and f.file.endswith("pediatric_cns.dl") and r.kb is None
     assert "pediatric_cns.h3k27_altered, pediatric_cns.idh_mutant are derived from themselves" in f.message
+
+
+def test_a_kb_with_no_derivation_blocker_is_still_clean_and_decides(tmp_path):
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    for path in ("biomarker.dl", "pathways/biliary.dl", "pathways/pediatric_cns.dl"):
+        text = (copy / path).read_text()
+        (copy / path).write_text("\n".join(line for line in text.splitlines() if not line.startswith("+ unless(")))
+    r = run_static(copy)[0]
+    assert not [f for f in r if f.severity == "error"]
+    result = CliRunner().invoke(main, ["decide", "--kb", str(copy), str(EXAMPLES / "biliary-first-line.yaml")])
+    assert result.exit_code == 0 and "APPROVE" in result.output
 
 
 def test_a_derivation_without_the_policys_words_or_a_reason_is_found(tmp_path):
