@@ -19,6 +19,15 @@ from .sql import (FACT_TABLES, REPORT, TEXT, NotCodable, SQLProgram, compile_sql
                   static_inputs, table)
 
 
+_DUCKDB_OPENED = False  # whether this process has opened a DuckDB database (see forkable)
+
+
+def forkable() -> bool:
+    """Whether this process may be forked to decide in its children: not once it has opened a DuckDB database,
+    whose threads a fork does not copy (the child's copy of DuckDB can crash); SQLite is opened anew in a child."""
+    return not _DUCKDB_OPENED
+
+
 class SQLEngine:
     """One database holding the compiled program of a kb."""
 
@@ -32,6 +41,8 @@ class SQLEngine:
                 self._db.execute(f"PRAGMA {pragma}")
         elif self.dialect == "duckdb":
             import duckdb  # imported only when asked for: it costs about 0.2 s
+            global _DUCKDB_OPENED
+            _DUCKDB_OPENED = True
             self._db = duckdb.connect(":memory:", config={"threads": 1})
         else:
             raise KBError(f"laro-kb runs SQL in sqlite or duckdb, not {self.dialect} (print it with laro-kb sql)")
@@ -171,6 +182,7 @@ class SQLDecider:
         self._derived = derived or {}  # the rows that materialization derived, by predicate
         self._programs: dict[tuple[str, frozenset[str], bool], Optional[SQLProgram]] = {}
         self._databases: dict[tuple[str, frozenset[str], bool], Optional[SQLEngine]] = {}
+        self._inherited: list[dict] = []  # the databases of the processes this one was forked from (forked())
         self._lock = threading.Lock()
 
     def program(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> SQLProgram:
@@ -214,6 +226,9 @@ class SQLDecider:
         """In a process forked from the one that built this decider: its databases belong to the parent and are
         never used here (SQLite must not cross a fork); this process opens its own from the compiled programs."""
         self._lock = threading.Lock()
+        # the parent's databases are kept, unused and never closed, for as long as this process lives: freeing a
+        # DuckDB connection in a forked child (whose copy of DuckDB has none of its threads) crashes the process
+        self._inherited.append(self._databases)
         self._databases = {}
 
     def report(self, facts: list[tuple], case_ids: list[str], omit: frozenset[str] = frozenset()) -> list[tuple]:
@@ -251,4 +266,4 @@ def static_rows(engine, statements: list[Statement],
     return out
 
 
-__all__ = ["SQLEngine", "SQLDecider", "static_rows"]
+__all__ = ["SQLEngine", "SQLDecider", "static_rows", "forkable"]
