@@ -60,9 +60,10 @@ def static_findings(statements: list, kb=None) -> list[Finding]:
     out += _predicates(statements)
     out += _rule_safety(statements)
     out += _duplicates(statements)
+    facts = _facts_by_key(statements)
     if kb is not None:
-        out += _criteria(statements, kb)
-    out += _citations(statements)
+        out += _criteria(facts, kb)
+    out += _citations(facts)
     return out
 
 
@@ -171,17 +172,28 @@ def _duplicates(statements) -> list[Finding]:
     return out
 
 
-def _facts(statements, key) -> list[Fact]:
-    return [st for st in statements if isinstance(st, Fact) and st.atom.key == key]
+class _Facts(dict):
+    """The facts of a kb by predicate (``name/arity``), each list in the kb's order."""
+
+    def __call__(self, key: str) -> list[Fact]:
+        return self.get(key, [])
 
 
-def _criteria(statements, kb) -> list[Finding]:
+def _facts_by_key(statements) -> _Facts:
+    out = _Facts()
+    for st in statements:
+        if isinstance(st, Fact):
+            out.setdefault(st.atom.key, []).append(st)
+    return out
+
+
+def _criteria(facts: _Facts, kb) -> list[Finding]:
     vocabulary = kb.vocabulary
     out = []
     forms: dict[str, set] = {}
     first: dict[str, Fact] = {}
     for form in FORMS:
-        for st in _facts(statements, f"{form}/{3 if form in FORMS[:5] else 2}"):
+        for st in facts(f"{form}/{3 if form in FORMS[:5] else 2}"):
             k = st.values[0]
             forms.setdefault(k, set()).add(form)
             first.setdefault(k, st)
@@ -192,20 +204,20 @@ def _criteria(statements, kb) -> list[Finding]:
             out.append(Finding("error", "mixed-forms", f"criterion {k} is defined as {' and '.join(sorted(fs))}",
                                "give each criterion one form; combine with any_/all_", **_where(first[k])))
     defined = set(forms)
-    labels = {st.values[0] for st in _facts(statements, "label/2")}
+    labels = {st.values[0] for st in facts("label/2")}
     for k in sorted(defined - labels):
         out.append(Finding("warning", "missing-label", f"criterion {k} has no label",
                            f"add + label('{k}', '...') so explanations can name it", **_where(first[k])))
     engine_defined = defined | set(kb.criteria)  # criteria made by rules (section_indication ...) too
-    refs = [(st, st.values[1]) for link in LINKS for st in _facts(statements, f"{link}/2")]
-    refs += [(st, st.values[1]) for form in ("any_", "all_", "not_") for st in _facts(statements, f"{form}/2")]
-    refs += [(st, st.values[1]) for st in _facts(statements, "section_eligibility/2")]
+    refs = [(st, st.values[1]) for link in LINKS for st in facts(f"{link}/2")]
+    refs += [(st, st.values[1]) for form in ("any_", "all_", "not_") for st in facts(f"{form}/2")]
+    refs += [(st, st.values[1]) for st in facts("section_eligibility/2")]
     refs += [(st, v) for key in (*DERIVING, "unless/2", "derivation_text/3", "derivation_reason/3")
-             for st in _facts(statements, key) for v in st.values[:2]]
-    refs += [(st, st.values[1]) for st in _facts(statements, "section_indication/2")]
-    pathways = {st.values[0] for st in _facts(statements, "pathway/4")} | set(kb.pathways)
+             for st in facts(key) for v in st.values[:2]]
+    refs += [(st, st.values[1]) for st in facts("section_indication/2")]
+    pathways = {st.values[0] for st in facts("pathway/4")} | set(kb.pathways)
     for link in LINKS + ("subsection", "policy_text"):
-        for st in _facts(statements, f"{link}/2"):
+        for st in facts(f"{link}/2"):
             if st.values[0] not in pathways:
                 out.append(Finding("error", "undefined-pathway", f"{st.atom} names pathway {st.values[0]!r}, which is "
                                    "not declared, so the fact is never used", _suggest(str(st.values[0]), pathways,
@@ -245,12 +257,12 @@ def _vocabulary_term(st: Fact, form: str, vocabulary) -> list[Finding]:
     return []
 
 
-def _citations(statements) -> list[Finding]:
+def _citations(facts: _Facts) -> list[Finding]:
     out = []
-    texts = {st.values[0] for st in _facts(statements, "policy_text/2") if str(st.values[1]).strip()}
-    sections = {st.values[0]: st for st in _facts(statements, "section/4")}
-    refs = {st.values[0] for st in _facts(statements, "reference/3")}
-    for st in _facts(statements, "pathway/4"):
+    texts = {st.values[0] for st in facts("policy_text/2") if str(st.values[1]).strip()}
+    sections = {st.values[0]: st for st in facts("section/4")}
+    refs = {st.values[0] for st in facts("reference/3")}
+    for st in facts("pathway/4"):
         pid, sec = st.values[0], st.values[1]
         if pid not in texts:
             out.append(Finding("error", "missing-text", f"pathway {pid} has no policy text",
@@ -260,7 +272,7 @@ def _citations(statements) -> list[Finding]:
             out.append(Finding("error", "missing-citation", f"pathway {pid} belongs to section {sec!r}, which has no "
                                "section/4 fact naming its source", "add + section(S, Heading, 'nccn'|'fda', n)",
                                pathway=pid, **_where(st)))
-    out += _derivation_citations(statements)
+    out += _derivation_citations(facts)
     for sec, st in sorted(sections.items()):
         _, _, kind, ref = st.values
         if kind in ("nccn", "fda") and ref not in refs:
@@ -272,13 +284,13 @@ def _citations(statements) -> list[Finding]:
     return out
 
 
-def _derivation_citations(statements) -> list[Finding]:
+def _derivation_citations(facts: _Facts) -> list[Finding]:
     """Every derivation cites the policy's words it rests on and says why, in words a reviewer reads; and the
     words belong to a derivation."""
     out = []
-    texts = {tuple(st.values[:2]) for st in _facts(statements, "derivation_text/3") if str(st.values[2]).strip()}
-    reasons = {tuple(st.values[:2]) for st in _facts(statements, "derivation_reason/3") if str(st.values[2]).strip()}
-    derivations = {tuple(st.values): st for key in DERIVING for st in _facts(statements, key)}
+    texts = {tuple(st.values[:2]) for st in facts("derivation_text/3") if str(st.values[2]).strip()}
+    reasons = {tuple(st.values[:2]) for st in facts("derivation_reason/3") if str(st.values[2]).strip()}
+    derivations = {tuple(st.values): st for key in DERIVING for st in facts(key)}
     for (k, s), st in sorted(derivations.items()):
         lacking = [(what, fill) for what, have, fill in (
             ("derivation_text", texts, "the policy's words, word for word"),
@@ -289,7 +301,7 @@ def _derivation_citations(statements) -> list[Finding]:
                                "add " + " and ".join(f"+ {w}('{k}', '{s}', '<{fill}>')" for w, fill in lacking),
                                **_where(st)))
     for key in ("derivation_text/3", "derivation_reason/3"):
-        for st in _facts(statements, key):
+        for st in facts(key):
             if tuple(st.values[:2]) not in derivations:
                 out.append(Finding("error", "citation-without-derivation", f"{st.atom} cites a derivation of "
                                    f"{st.values[0]} from {st.values[1]} that no implied/2 or ruled_out/2 fact "

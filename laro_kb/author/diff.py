@@ -35,7 +35,7 @@ from ..case.model import Case
 from ..engine.sql import static_inputs, static_keys
 from ..errors import LaroError
 from ..knowledge.program import Fact, Rule
-from .generate import Patient, diff_patients
+from .generate import Patient, diff_patients, report_rows
 
 MAX_EXAMPLES = 3
 POLICY_DIR = "policy"
@@ -226,24 +226,6 @@ def _decide(kb, patients: list[Patient], parsed: Optional[list] = None) -> tuple
     for i, cid in zip(where, cids):
         out[i] = ("decided", frozenset(by_case[cid]))
     return out, "", parsed
-
-
-def report_rows(kb, facts: list, cids: list) -> list[tuple]:
-    """The report rows of many cases: in DuckDB, set-at-a-time, when the kb decides with SQL and the cases are many;
-    a few cases one at a time in SQLite (which is tuned for one case); else with the kb's own engine."""
-    database = getattr(kb.decider, "database", None)
-    if database is None:
-        return kb.decider.report(facts, cids)
-    if len(cids) >= MANY:
-        return database("duckdb").report(facts)
-    by_case: dict[str, list] = {}
-    for f in facts:
-        by_case.setdefault(f[1], []).append(f)
-    sqlite = database("sqlite")
-    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
-
-
-MANY = 200  # cases from which a batch goes to DuckDB
 
 
 def _differences(patients: list[Patient], a: list, b: list) -> tuple[PathwayDiff, ...]:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import copy
 import random
+import weakref
 from dataclasses import dataclass
 from typing import Optional
 
 from ..case.model import Case
+from ..engine.sql import report_kind
+from ..errors import LaroError
 from ..explain.repair import Repairer, concrete
-from ..explain.witness import witness
+from ..explain.witness import MAX_LEAVES, _allowed_case, _consistent, requirements, witness
+from ..knowledge.program import Rule
 
 
 def generated_cases(kb, n: int, seed: int, *, drop: float = 0.12, change: float = 0.10, invalid: float = 0.05,
@@ -210,17 +214,112 @@ def _bases(kbs, pid: str) -> list[Case]:
     out = []
     for kb in kbs:
         if pid in kb.pathways:
-            case = _witness(kb, pid)
+            case = witnesses(kb).get(pid)
             if case is not None and all(case.values != o.values for o in out):
                 out.append(case)
     return out
 
 
-def _witness(kb, pid: str) -> Optional[Case]:
+def witnesses(kb) -> dict[str, Optional[Case]]:
+    """The witness of every pathway of ``kb`` (None: none found), as :func:`laro_kb.explain.witness.witness` finds
+    it: the first of the pathway's candidate cases, in the same order and within the same bound, that the kb approves
+    under it. Those laro-kb check found are remembered (:func:`remember_witnesses`); the others, with the SQL engine,
+    are found by deciding the candidates set-at-a-time instead of proving them one at a time by the tracer: every
+    pathway's first candidate in one run, then the next few of the pathways still without a witness, then the rest of
+    theirs, deriving verdicts alone (a kb that approves nothing asks about 3,000 cases of its engine in three runs,
+    not 3,000 proofs of the tracer). A kb the engine cannot decide with has none (diff reports that for every
+    patient). Found once per loaded kb, then remembered."""
+    known = _WITNESSES.get(kb)
+    if known is None:
+        known = _WITNESSES[kb] = {}
+    missing = [pid for pid in sorted(kb.pathways) if pid not in known]
+    if missing and getattr(kb.decider, "database", None) is None:
+        known.update((pid, _proved_witness(kb, pid)) for pid in missing)
+    elif missing:
+        known.update(_decided(kb, missing) or dict.fromkeys(missing))
+    return known
+
+
+def remember_witnesses(kb, cases: dict[str, Case]) -> None:
+    """Witnesses of ``kb`` found by the rules' own search (laro-kb check's), for :func:`witnesses` to use."""
+    known = _WITNESSES.get(kb)
+    if known is None:
+        known = _WITNESSES[kb] = {}
+    known.update(cases)
+
+
+_WITNESSES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {pathway: its witness or None}
+ROUNDS = (1, 6, MAX_LEAVES)  # the candidates of each pathway decided by the first, second and last run
+
+
+def _proved_witness(kb, pid: str) -> Optional[Case]:
     try:
         return witness(kb, pid).case
     except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness
         return None
+
+
+def _decided(kb, pids: list[str]) -> Optional[dict[str, Optional[Case]]]:
+    """The witnesses of ``pids`` by the SQL engine (None: it cannot decide with this kb)."""
+    repairer = Repairer(kb)
+    pending = {pid: _candidates(kb, repairer, pid) for pid in pids}
+    found: dict[str, Optional[Case]] = dict.fromkeys(pids)
+    start = 0
+    for end in ROUNDS:
+        asked = [(pid, case) for pid, cases in pending.items() for case in cases[start:end] if case is not None]
+        start = end
+        if not asked:
+            break
+        cids = [f"#witness{i}" for i in range(len(asked))]
+        facts = [f for (_, case), cid in zip(asked, cids) for f in case.facts(cid, kb.vocabulary)]
+        try:
+            rows = report_rows(kb, facts, cids, _all_but_verdicts(kb))
+        except (LaroError, RecursionError):
+            return None
+        approved = {(cid, a) for cid, kind, a, b, _ in rows if kind == "verdict" and b == "approved"}
+        for (pid, case), cid in zip(asked, cids):
+            if (cid, pid) in approved and pid in pending:
+                found[pid] = case
+                del pending[pid]  # the first approved candidate, in order: cases of a round keep their order
+    return found
+
+
+def report_rows(kb, facts: list, cids: list, omit: frozenset[str] = frozenset()) -> list[tuple]:
+    """The report rows of many cases (without those of the kinds in ``omit``): in DuckDB, set-at-a-time, when the kb
+    decides with SQL and the cases are many; a few cases one at a time in SQLite (which is tuned for one case); else
+    with the kb's own engine."""
+    database = getattr(kb.decider, "database", None)
+    if database is None or len(cids) >= kb.decider.MANY:  # the SQL engine's choice for many: DuckDB, values coded
+        return kb.decider.report(facts, cids, omit)
+    by_case: dict[str, list] = {}
+    for f in facts:
+        by_case.setdefault(f[1], []).append(f)
+    sqlite = database("sqlite", omit)
+    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
+
+
+
+def _all_but_verdicts(kb) -> frozenset[str]:
+    """The kinds of report row other than verdicts: a search for witnesses derives verdicts alone."""
+    return frozenset(report_kind(st) for st in kb.statements
+                     if isinstance(st, Rule) and st.head.key == "report/5") - {"verdict"}
+
+
+def _candidates(kb, r: Repairer, pid: str) -> list[Optional[Case]]:
+    """The cases the witness search of ``pid`` tries, in its order and bound (None for one whose values the
+    vocabulary's conflicts forbid)."""
+    try:
+        options = [r._options(k, dim != "exclusion", {}) for k, dim in requirements(kb, pid)]
+        base = Case(f"witness-{pid}", ())
+        out = []
+        for merged in _consistent(options, {}, 0, r._kind_of_any):
+            case = base.with_values(**concrete(merged, {}, r._kind_of_any))
+            out.append(case if _allowed_case(kb, case) else None)
+            if len(out) >= MAX_LEAVES:
+                break
+        return out
+    except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness
+        return []
 
 
 def _options(repairer, k: str, want: bool, values: dict) -> list[dict]:

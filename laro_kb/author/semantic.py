@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import weakref
 
-from ..explain.witness import MAX_LEAVES, requirements, witness
+from ..explain.witness import MAX_LEAVES, Witness, requirements, witness
 from ..knowledge.pathways import Criterion
 from .findings import Finding
+from .generate import remember_witnesses, report_rows
 
 
 DEEP_DEAD = 3  # dead pathways searched with the full bound of combinations
@@ -24,7 +25,7 @@ FEW_LEAVES = 4  # combinations tried for each pathway after that
 def semantic_findings(kb) -> list[Finding]:
     where = _pathway_lines(kb)
     out: list[Finding] = always_met(kb)
-    witnesses = {}
+    witnesses: dict[str, Witness] = {}
     for pid in kb.pathways:
         # a kb whose rules approve nothing makes every search exhaust its bound: after a few dead pathways, the
         # others are searched less deeply (they are reported dead all the same, and the cause is one rule)
@@ -44,6 +45,7 @@ def semantic_findings(kb) -> list[Finding]:
     out += policy_findings(kb)
     out += _impossible(kb)
     out += _derivations(kb)
+    remember_witnesses(kb, {pid: w.case for pid, w in witnesses.items() if w.case is not None})  # for diff
     out += _engine(kb, witnesses, where)
     out += _subsumption(kb, witnesses, where)
     out += _redundant(kb, where)
@@ -62,28 +64,27 @@ def _pathway_lines(kb) -> dict[str, dict]:
 def _subsumption(kb, witnesses, where) -> list[Finding]:
     """A is subsumed by B when each requirement of B is implied by one of A, and B excludes nothing A allows."""
     reqs = {p: requirements(kb, p) for p in kb.pathways}
+    need = {p: frozenset(k for k, d in r if d != "exclusion") for p, r in reqs.items()}
+    excl = {p: frozenset(k for k, d in r if d == "exclusion") for p, r in reqs.items()}
+    needed = sorted(set().union(*need.values()))
+    # each required criterion with the required criteria it implies (itself among them, when it is defined)
+    implied = {x: {y for y in needed if _implies(kb.criteria.get(x), kb.criteria.get(y), kb)} for x in needed}
     out = []
-    for a, ra in reqs.items():
+    for a in reqs:
         if witnesses[a].case is None:
             continue
-        need_a = {k for k, d in ra if d != "exclusion"}
-        excl_a = {k for k, d in ra if d == "exclusion"}
-        for b, rb in reqs.items():
-            if a == b:
+        covered = set().union(*(implied[x] for x in need[a]))  # what every patient that a approves meets
+        for b in reqs:
+            if a == b or not excl[b] <= excl[a] or not need[b] <= covered:
                 continue
-            need_b = {k for k, d in rb if d != "exclusion"}
-            excl_b = {k for k, d in rb if d == "exclusion"}
-            if not excl_b <= excl_a:
-                continue
-            if all(any(_implies(kb.criteria.get(x), kb.criteria.get(y), kb) for x in need_a) for y in need_b):
-                same = need_a == need_b and excl_a == excl_b
-                if same and a > b:
-                    continue  # report an identical pair once
-                kind = "has identical criteria to" if same else "is subsumed by"
-                out.append(Finding("warning", "duplicate-pathway" if same else "subsumed-pathway",
-                                   f"pathway {a} {kind} {b}: every patient {a} approves, {b} approves too",
-                                   "make the pathways differ, or note in docs/policy-notes.md why the overlap is the "
-                                   "policy's own", pathway=a, **where.get(a, {})))
+            same = need[a] == need[b] and excl[a] == excl[b]
+            if same and a > b:
+                continue  # report an identical pair once
+            kind = "has identical criteria to" if same else "is subsumed by"
+            out.append(Finding("warning", "duplicate-pathway" if same else "subsumed-pathway",
+                               f"pathway {a} {kind} {b}: every patient {a} approves, {b} approves too",
+                               "make the pathways differ, or note in docs/policy-notes.md why the overlap is the "
+                               "policy's own", pathway=a, **where.get(a, {})))
     return out
 
 
@@ -94,7 +95,9 @@ def _implies(x: Criterion, y: Criterion, kb, depth: int = 0) -> bool:
     """Whether x being met always means y is met (remembered per loaded kb)."""
     if x is None or y is None:
         return False
-    known = _IMPLIES.setdefault(kb, {})
+    known = _IMPLIES.get(kb)
+    if known is None:
+        known = _IMPLIES[kb] = {}
     key = (x.id, y.id)
     if key not in known:
         known[key] = _implies_now(x, y, kb, depth)
@@ -133,9 +136,11 @@ def _implies_now(x: Criterion, y: Criterion, kb, depth: int = 0) -> bool:
 
 
 def _kind_of_any(kb, term, parents) -> bool:
-    up: dict = {}
-    for child, parent in kb.vocabulary.is_a:
-        up.setdefault(child, set()).add(parent)
+    up = _UP.get(kb)
+    if up is None:
+        up = _UP[kb] = {}
+        for child, parent in kb.vocabulary.is_a:
+            up.setdefault(child, set()).add(parent)
     seen, todo = set(), [term]
     while todo:
         t = todo.pop()
@@ -145,6 +150,9 @@ def _kind_of_any(kb, term, parents) -> bool:
             seen.add(t)
             todo.extend(up.get(t, ()))
     return False
+
+
+_UP: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # kb -> {term: the terms it is a kind of}
 
 
 def _definitions(kb) -> dict[str, object]:
@@ -250,7 +258,6 @@ def _engine(kb, witnesses, where) -> list[Finding]:
     cids = [f"#check{i}" for i in range(len(cases))]
     facts = [f for (_, case), cid in zip(cases, cids) for f in case.facts(cid, kb.vocabulary)]
     try:
-        from .diff import report_rows
         rows = report_rows(kb, facts, cids)
     except (LaroError, RecursionError) as exc:
         return [Finding("error", "engine-fails", f"the {kb.engine_name} engine cannot decide with this kb: "

@@ -17,6 +17,8 @@ import, a call, an attribute, an assignment) is refused as a whole.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +60,7 @@ class Atom:
     args: tuple[Term, ...]
     negated: bool = False
 
-    @property
+    @functools.cached_property  # asked for every goal the tracer solves: worked out once per atom
     def key(self) -> str:
         """``name/arity``, as the engine names predicates."""
         return f"{self.pred}/{len(self.args)}"
@@ -123,11 +125,28 @@ def parse_text(text: str, file: str = "<text>") -> list[Statement]:
 
 
 def parse_file(path: Path) -> list[Statement]:
+    """The statements of a kb file. A text parsed before (the same file read again by ``laro-kb check`` and the kb it
+    loads, or the unchanged files of a copy of the kb) is not parsed again: its statements are remembered, and given
+    this file's name when the text was another file's."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise KBError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
-    return parse_text(text, str(path))
+    file = str(path)
+    with _PARSE_LOCK:
+        known = _PARSED.pop(text, None)
+    if known is None:
+        known = (file, tuple(parse_text(text, file)))
+    with _PARSE_LOCK:
+        _PARSED[text] = known  # the most recently used last
+        while len(_PARSED) > MAX_PARSED:
+            del _PARSED[next(iter(_PARSED))]
+    was, statements = known
+    return list(statements) if was == file else [dataclasses.replace(st, file=file) for st in statements]
+
+
+MAX_PARSED = 400  # file texts whose statements are remembered (the shipped kb has about 80 files)
+_PARSED: dict[str, tuple[str, tuple[Statement, ...]]] = {}  # text -> (the file it was parsed from, its statements)
 
 
 def _statement(node: ast.stmt, file: str) -> Statement:
