@@ -32,8 +32,8 @@ from .explain.trace import Program
 from .fhir import case_from_fhir, is_fhir
 from .knowledge import program
 from .knowledge.files import default_kb_dir, kb_files
-from .knowledge.pathways import (DISPLAY_ORDER, Criterion, Pathway, Policy, read_criteria, read_links, read_pathways,
-                                 read_policy)
+from .knowledge.pathways import (DISPLAY_ORDER, Criterion, Derivation, Pathway, Policy, read_criteria,
+                                 read_derivations, read_links, read_pathways, read_policy)
 from .knowledge.vocabulary import Vocabulary
 from .render.decision import decision_text
 from .render.explanation import RENDERERS
@@ -101,6 +101,7 @@ class KnowledgeBase:
         self.pathways: dict[str, Pathway] = read_pathways(self.engine)
         self.criteria: dict[str, Criterion] = read_criteria(self.engine)
         self.links = read_links(self.engine)
+        self.derivations: dict[str, tuple[Derivation, ...]] = read_derivations(self.engine)
         self.policy: Policy = read_policy(self.engine)
         # the reference decides with kb/logic.dl, or the decision program specialised from it once built
         self.reference = PyDatalogDecider(self.engine, self.statements, compiled)

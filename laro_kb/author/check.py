@@ -18,7 +18,7 @@ from ..knowledge.program import MAX_BODY, Atom, Comparison, Fact, Rule, Var, par
 from .findings import Finding
 
 SEVERITIES = ("error", "warning", "info")
-STRUCTURAL = ("negation-cycle", "criterion-cycle")  # a kb with these is not loaded
+STRUCTURAL = ("negation-cycle", "criterion-cycle", "derivation-cycle")  # a kb with these is not loaded
 # predicates that laro_kb itself queries (the kb's interface to the library): defined but unused is fine for these
 QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3", "step/2", "immutable/1", "is_a/2",
            "conflict/5", "subsection_of/2", "pathway/4", "policy_text/2", "section/4", "subsection/2",
@@ -32,6 +32,10 @@ QUERIED = {"report/5", "decision/2", "verdict/3", "field/3", "term/3", "bounds/3
 # the drug table and the words of the vocabulary (laro_kb/knowledge/vocabulary.py reads them)
 QUERIED |= {"drug/2", "drug_class/2", "rxnorm/2", "brand/2", "drug_regimen/2", "component/2", "history_list/1",
             "synonym/3", "positive_word/1", "negative_word/1"}
+# the derivations (laro_kb/knowledge/pathways.py reads them with their words)
+DERIVING = ("implied/2", "ruled_out/2")
+QUERIED |= {*DERIVING, "unless/2", "derivation_text/3", "derivation_reason/3"}
+OPTIONAL = {*DERIVING, "unless/2"}  # read by kb/logic.dl's rules, but a kb may state none of them (no derivation)
 FORMS = tuple(ATOMIC) + tuple(COMPOSITE)  # is_, at_least, more_than, at_most, less_than, any_, all_, not_
 LINKS = DIMENSIONS
 
@@ -80,7 +84,7 @@ def _predicates(statements) -> list[Finding]:
     names = {k.rsplit("/", 1)[0] for k in defined}
     out = []
     for key, (st, lit) in sorted(used.items()):
-        if key in defined or key in PATIENT_PREDICATES:
+        if key in defined or key in PATIENT_PREDICATES or (key in OPTIONAL and not lit.negated):
             continue
         name = key.rsplit("/", 1)[0]
         arities = sorted(k for k in defined if k.rsplit("/", 1)[0] == name)
@@ -208,6 +212,8 @@ def _criteria(facts: _Facts, kb) -> list[Finding]:
     refs = [(st, st.values[1]) for link in LINKS for st in facts(f"{link}/2")]
     refs += [(st, st.values[1]) for form in ("any_", "all_", "not_") for st in facts(f"{form}/2")]
     refs += [(st, st.values[1]) for st in facts("section_eligibility/2")]
+    refs += [(st, v) for key in (*DERIVING, "unless/2", "derivation_text/3", "derivation_reason/3")
+             for st in facts(key) for v in st.values[:2]]
     refs += [(st, st.values[1]) for st in facts("section_indication/2")]
     pathways = {st.values[0] for st in facts("pathway/4")} | set(kb.pathways)
     for link in LINKS + ("subsection", "policy_text"):
@@ -266,6 +272,7 @@ def _citations(facts: _Facts) -> list[Finding]:
             out.append(Finding("error", "missing-citation", f"pathway {pid} belongs to section {sec!r}, which has no "
                                "section/4 fact naming its source", "add + section(S, Heading, 'nccn'|'fda', n)",
                                pathway=pid, **_where(st)))
+    out += _derivation_citations(facts)
     for sec, st in sorted(sections.items()):
         _, _, kind, ref = st.values
         if kind in ("nccn", "fda") and ref not in refs:
@@ -274,6 +281,31 @@ def _citations(facts: _Facts) -> list[Finding]:
         elif kind not in ("nccn", "fda", "policy"):
             out.append(Finding("error", "missing-citation", f"section {sec} has source kind {kind!r}",
                                "the source kind is 'nccn', 'fda' or 'policy'", **_where(st)))
+    return out
+
+
+def _derivation_citations(facts: _Facts) -> list[Finding]:
+    """Every derivation cites the policy's words it rests on and says why, in words a reviewer reads; and the
+    words belong to a derivation."""
+    out = []
+    texts = {tuple(st.values[:2]) for st in facts("derivation_text/3") if str(st.values[2]).strip()}
+    reasons = {tuple(st.values[:2]) for st in facts("derivation_reason/3") if str(st.values[2]).strip()}
+    derivations = {tuple(st.values): st for key in DERIVING for st in facts(key)}
+    for (k, s), st in sorted(derivations.items()):
+        lacking = [(what, fill) for what, have, fill in (
+            ("derivation_text", texts, "the policy's words, word for word"),
+            ("derivation_reason", reasons, "why, in a reviewer's words")) if (k, s) not in have]
+        if lacking:
+            out.append(Finding("error", "derivation-without-citation", f"{st.atom} derives criterion {k} from {s} "
+                               f"with no {' and no '.join(w for w, _ in lacking)}",
+                               "add " + " and ".join(f"+ {w}('{k}', '{s}', '<{fill}>')" for w, fill in lacking),
+                               **_where(st)))
+    for key in ("derivation_text/3", "derivation_reason/3"):
+        for st in facts(key):
+            if tuple(st.values[:2]) not in derivations:
+                out.append(Finding("error", "citation-without-derivation", f"{st.atom} cites a derivation of "
+                                   f"{st.values[0]} from {st.values[1]} that no implied/2 or ruled_out/2 fact "
+                                   "declares", "declare the derivation, or correct the criterion ids", **_where(st)))
     return out
 
 

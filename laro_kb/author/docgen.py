@@ -36,8 +36,27 @@ def pathways_markdown(kb: KnowledgeBase) -> str:
                 label = "excluded when" if dim == "exclusion" else dim
                 out.append(f"- {label}: " + "; ".join(
                     f"{kb.criteria[k].label if k in kb.criteria else k} (`{k}`)" for k in crits))
+        out += _derivations_markdown(kb, [k for (pid, k) in kb.links if pid == p.id])
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _derivations_markdown(kb: KnowledgeBase, linked: list[str]) -> list[str]:
+    """The derivations of a pathway's criteria and their parts: what settles each without its own fields."""
+    def name(k: str) -> str:
+        return f"{kb.criteria[k].label if k in kb.criteria else k} (`{k}`)"
+    seen, todo, out = set(), sorted(linked), []
+    while todo:
+        k = todo.pop(0)
+        if k in seen:
+            continue
+        seen.add(k)
+        todo += sorted(kb.criteria[k].parts) if k in kb.criteria else []
+        for d in kb.derivations.get(k, ()):
+            unless = f", unless {' or '.join(name(b) for b in d.unless)} is met" if d.unless else ""
+            out.append(f"- by derivation: {name(k)} is {d.settles} when {name(d.source)} is met and its own facts "
+                       f"are not documented{unless}")
+    return out
 
 
 def vocabulary_markdown(kb: KnowledgeBase) -> str:

@@ -74,8 +74,10 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
 
     ``rows`` are the kb rows that differ (predicate -> (old only, new only)); ``rules_changed`` says whether the
     rules that read patient facts differ (then every pathway is touched). Each touched pathway contributes its
-    witness in each version, the witness with each of its criteria made met, not met and undocumented in turn, and
-    the witness with each value the changed rows name set on the field it belongs to."""
+    witness in each version, the witness with each of its criteria made met, not met and undocumented in turn (and,
+    for a criterion settled by a derivation that the change touches, with its own fields undocumented and the
+    derivation's source met; once per derivation when the rules changed), and the witness with each value the
+    changed rows name set on the field it belongs to."""
     kbs = (old, new)
     consts = {v for removed, added in rows.values() for row in removed | added for v in row}
     every = set(old.pathways) | set(new.pathways)
@@ -105,6 +107,7 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
         out.setdefault(case.values, Patient(Case(f"diff-{len(out) + 1}", case.values), source, current[0], stage))
 
     read_by_touched: set[str] = set()
+    derived: set[tuple] = set()  # the derivations given patients, when the rules changed
     for pid in sorted(touched):
         current[0] = pid
         for base in _bases(kbs, pid):
@@ -125,6 +128,19 @@ def diff_patients(old, new, rows: dict, rules_changed: bool) -> tuple[list[Patie
                             add(base.with_values(**concrete(option, values, repairer._kind_of_any)),
                                 f"{pid} with {k} {'met' if want else 'not met'}")
                     add(base.with_values(**{f: None for f in fields}), f"{pid} with {k} undocumented")
+                    for d in _derivations(kb, k):  # its own fields undocumented, and the source met
+                        if rules_changed:  # once per derivation: the rules, not its rows, changed
+                            if (d.criterion, d.source) in derived:
+                                continue
+                            derived.add((d.criterion, d.source))
+                        elif not {d.criterion, d.source, *d.unless} & criteria:
+                            continue  # a derivation the changed rows do not touch
+                        own = _reads(kb, d.criterion)
+                        kept = {f: v for f, v in values.items() if f not in own}
+                        for option in _options(repairer, d.source, True, kept):
+                            add(base.with_values(**{**{f: None for f in own},
+                                                    **concrete(option, kept, repairer._kind_of_any)}),
+                                f"{pid} with {d.criterion} {d.settles} by derivation from {d.source}")
             read_by_touched |= reads
             for name in sorted(set(focus) & reads):
                 _vary(base, name, focus[name], kbs, add, f"{pid} with the changed values of {name}")
@@ -334,6 +350,16 @@ def _reads(kb, k: str, seen: Optional[set] = None) -> set[str]:
         return set()
     seen.add(k)
     return {c.field} if c.field else {f for p in c.parts for f in _reads(kb, p, seen)}
+
+
+def _derivations(kb, k: str, seen: Optional[set] = None) -> list:
+    """The derivations of criterion ``k`` and of its parts (kb/logic.dl implied/ruled_out)."""
+    seen = seen if seen is not None else set()
+    c = kb.criteria.get(k)
+    if c is None or k in seen:
+        return []
+    seen.add(k)
+    return list(kb.derivations.get(k, ())) + [d for p in c.parts for d in _derivations(kb, p, seen)]
 
 
 def _tests(kb, k: str, focus: dict, seen: Optional[set] = None) -> bool:

@@ -1,7 +1,7 @@
 """The kb against the policy it encodes: the policy text shipped with the kb (``kb/policy/*.txt``) is the authority.
 
 - every pathway's quoted text must be found in its section of the policy (whitespace, punctuation, case and list
-  markers normalized), else the closest policy sentence is shown;
+  markers normalized), else the closest policy sentence is shown; so must the words each derivation cites;
 - the policy's reference list: each ``reference/3`` must be in it with the same text; each section must cite the
   reference whose guideline names it (and the one the policy prints after it, where the policy prints one);
 - criterion numbers: a pathway's id, number and option agree; no two pathways claim one criterion; the number
@@ -54,6 +54,7 @@ def policy_findings(kb) -> list[Finding]:
     lines = text.splitlines()
     blocks = _blocks(lines, {p.section: p.section_heading for p in kb.pathways.values()})
     out += _texts(kb, where, lines, blocks, path)
+    out += _derivation_texts(kb, lines, path)
     out += _references(kb, lines, blocks, path)
     out += _numbers_in_policy(kb, where, lines, blocks, path)
     out += _codes(kb, lines, path)
@@ -149,6 +150,23 @@ def _texts(kb, where, lines, blocks, path) -> list[Finding]:
                                f"in the policy ({path.name}, section {p.section_heading})",
                                f"quote the policy word for word: {_short(near[0].strip(), 160)!r}" if near else
                                "quote the policy word for word", text_st.file, text_st.line, pid))
+    return out
+
+
+def _derivation_texts(kb, lines, path) -> list[Finding]:
+    """The words a derivation cites (``derivation_text/3``) are the policy's, word for word."""
+    whole = normalize("\n".join(lines))
+    sentences = [s for s in re.split(r"(?<=[.;:])\s+|\n+", "\n".join(lines)) if len(normalize(s)) > 20]
+    out = []
+    for st in (s for s in kb.statements if not hasattr(s, "body") and s.atom.key == "derivation_text/3"):
+        k, source, text = st.values
+        if normalize(str(text)) in whole:
+            continue
+        near = difflib.get_close_matches(str(text), sentences, n=1, cutoff=0.3)
+        out.append(Finding("error", "derivation-text-mismatch", f"the derivation of {k} from {source} cites "
+                           f"{_short(str(text))!r}, which is not in the policy ({path.name})",
+                           f"quote the policy word for word: {_short(near[0].strip(), 160)!r}" if near else
+                           "quote the policy word for word", st.file, st.line))
     return out
 
 

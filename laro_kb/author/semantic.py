@@ -4,7 +4,8 @@
   that conflict, and a pathway that could only fire when excluded is reported as such;
 - a pathway subsumed by another (every patient the first approves, the second approves too) is reported;
 - thresholds on one field that disagree across sections (age >= 18 against > 18) are reported;
-- sections with no code in the code table, and codes with no section, are reported.
+- sections with no code in the code table, and codes with no section, are reported;
+- a derivation whose source can never hold, or that could count against approval, is reported.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def semantic_findings(kb, reference=None) -> list[Finding]:
     from .policy import policy_findings
     out += policy_findings(kb)
     out += _impossible(kb)
+    out += _derivations(kb)
     remember_witnesses(kb, {pid: w.case for pid, w in witnesses.items() if w.case is not None})  # for diff
     out += _engine(kb, witnesses, where)
     out += _subsumption(kb, witnesses, where)
@@ -126,6 +128,10 @@ def _implies_now(x: Criterion, y: Criterion, kb, depth: int = 0) -> bool:
         return False
     if x.id == y.id:
         return True
+    # x met by derivation from a source: then y must follow from each source too
+    if not all(_implies(kb.criteria.get(d.source), y, kb, depth + 1)
+               for d in kb.derivations.get(x.id, ()) if d.kind == "implied"):
+        return False
     if x.form == "any_" and all(_implies(kb.criteria.get(p), y, kb, depth + 1) for p in x.parts):
         return True
     if y.form == "all_" and all(_implies(x, kb.criteria.get(p), kb, depth + 1) for p in y.parts):
@@ -199,6 +205,62 @@ def _impossible(kb) -> list[Finding]:
                            f"vocabulary); used by {', '.join(users)}", "correct the part that cannot hold with the "
                            "others", st.file if st else None, st.line if st else None, users[0] if users else None))
     return out
+
+
+def _derivations(kb) -> list[Finding]:
+    """Derivations that cannot be right: one whose source no patient can meet (it never applies; proved by the
+    rules on the source's candidate cases), and one that could count against approval: a criterion implied (made
+    met) where a pathway excludes it or negates it, or ruled out (made not met) where a pathway requires it. A
+    derivation may only settle what documentation would otherwise have to, in the patient's favour: unknown is
+    never false, and no derivation denies."""
+    from ..case.model import Case
+    from ..explain.repair import Repairer, concrete
+    from ..explain.trace import Tracer
+    from ..explain.witness import _allowed_case
+    where = {(st.atom.pred, *st.values): st for st in kb.statements
+             if not hasattr(st, "body") and st.atom.key in ("implied/2", "ruled_out/2")}
+    signs = _signs(kb)
+    r = Repairer(kb, respect_immutable=False)
+    out = []
+    for k, derivations in sorted(kb.derivations.items()):
+        for d in derivations:
+            st = where.get((d.kind, k, d.source))
+            at = {"file": st.file, "line": st.line} if st else {}
+            meets = (Case("c", tuple(concrete(o, {}, r._kind_of_any).items())) for o in r._options(d.source, True, {}))
+            if not any(_allowed_case(kb, c) and Tracer(kb.program, c.facts("#d", kb.vocabulary)).proof(
+                    "holds", "#d", d.source) for c in meets):
+                out.append(Finding("error", "derivation-never-applies", f"criterion {k} is {d.settles} by "
+                                   f"derivation from {d.source}, which no patient can meet, so the derivation never "
+                                   "applies", f"derive {k} from a criterion that can hold, or remove the derivation",
+                                   **at))
+            against = -1 if d.kind == "implied" else 1  # the use in which what the derivation makes k counts against
+            if against in signs.get(k, set()):
+                use = ("excludes it or negates it (not_)" if d.kind == "implied" else "requires it")
+                out.append(Finding("error", "derivation-against-approval", f"criterion {k} is {d.settles} by "
+                                   f"derivation from {d.source}, but a pathway {use}: a derivation there would count "
+                                   "against approval, from facts no one documented", "derive only what counts for "
+                                   "approval where the criterion is used (a derivation settles what is otherwise "
+                                   "unknown, and unknown is never false)", **at))
+    return out
+
+
+def _signs(kb) -> dict[str, set[int]]:
+    """How each criterion counts in the pathways that read it: +1 where its being met counts for approval (a
+    requirement), -1 where it counts against (an exclusion); through not_ the sign turns, and a derivation's source
+    counts as the criterion it settles (turned, for ruled_out)."""
+    signs: dict[str, set[int]] = {}
+    todo = [(k, -1 if dim == "exclusion" else 1) for (_p, k), dim in kb.links.items()]
+    while todo:
+        k, sign = todo.pop()
+        if sign in signs.setdefault(k, set()):
+            continue
+        signs[k].add(sign)
+        c = kb.criteria.get(k)
+        for part in (c.parts if c else ()):
+            todo.append((part, -sign if c.form == "not_" else sign))
+        for d in kb.derivations.get(k, ()):
+            todo.append((d.source, sign if d.kind == "implied" else -sign))
+    return signs
 
 
 def _engine(kb, witnesses, where) -> list[Finding]:
@@ -444,8 +506,11 @@ def _codes(kb) -> list[Finding]:
 
 
 def always_met(kb) -> list[Finding]:
-    """Criteria that every valid value of their field meets (logic.dl's always/1): met without the field."""
+    """Criteria that every valid value of their field meets (logic.dl's always/1): met without the field. Each is
+    reported at the fact that defines it."""
+    defs = _definitions(kb)
     return [Finding("info", "always-met", f"criterion {k} ({kb.criteria[k].label if k in kb.criteria else k}) is met "
                     "by every valid value of its field, so it is met without that field and never holds up a case",
-                    "none needed; write the criterion's bound differently if the policy means a real limit")
+                    "none needed; write the criterion's bound differently if the policy means a real limit",
+                    defs[k].file if k in defs else None, defs[k].line if k in defs else None)
             for (k,) in sorted(kb.engine.ask("always", None))]

@@ -1,5 +1,6 @@
 """Structural checks of the parsed statements, before the kb is loaded: recursion through negation, cycles of
-composite criteria, and literals that name a constant no fact or rule can give (so the rule can never fire).
+composite criteria and of derivations, and literals that name a constant no fact or rule can give (so the rule can
+never fire).
 
 All three read only the parsed statements (:mod:`laro_kb.knowledge.program`) and run nothing: a kb that fails them
 may not even load (a predicate that depends on its own negation has no meaning, and pyDatalog may recurse without
@@ -16,6 +17,7 @@ from ..knowledge.program import Atom, Const, Fact, Rule, Var, strongly_connected
 from .findings import Finding
 
 COMPOSITES = ("any_/2", "all_/2", "not_/2")
+DERIVATIONS = ("implied/2", "ruled_out/2", "unless/2")  # a criterion's derivation reads its source and blockers
 ANY = None  # a position that can take any value (a patient's value, or one not bounded by facts)
 
 
@@ -83,10 +85,11 @@ def _descends(comp: list[str], edges, members: set[str]) -> bool:
 
 
 def _criterion_cycles(statements) -> list[Finding]:
-    """A composite criterion that is, through its parts, a part of itself: it has no bottom to evaluate from."""
+    """A composite criterion that is, through its parts, a part of itself, or a criterion derived from itself
+    (through the sources and blockers of derivations, and parts): it has no bottom to evaluate from."""
     parts: dict[str, list[Fact]] = {}
     for st in statements:
-        if isinstance(st, Fact) and st.atom.key in COMPOSITES and len(st.values) == 2:
+        if isinstance(st, Fact) and st.atom.key in COMPOSITES + DERIVATIONS and len(st.values) == 2:
             parts.setdefault(str(st.values[0]), []).append(st)
     graph = {k: {str(f.values[1]) for f in fs} for k, fs in parts.items()}
     out = []
@@ -98,6 +101,13 @@ def _criterion_cycles(statements) -> list[Finding]:
                        key=lambda f: (f.file, f.line))
         through_not = [f for f in facts if f.atom.pred == "not_"]
         where = ", ".join(f"{Path(f.file).name}:{f.line} + {f.atom}" for f in facts)
+        if any(f.atom.key in DERIVATIONS for f in facts):
+            out.append(Finding("error", "derivation-cycle",
+                               f"criteria {', '.join(comp)} are derived from themselves: {where}",
+                               "a derivation's source (and what blocks it) must be other criteria than the one it "
+                               "settles, and not settled from it; remove the derivation that leads back",
+                               file=facts[0].file, line=facts[0].line))
+            continue
         out.append(Finding("error", "criterion-cycle",
                            f"criteria {', '.join(comp)} are parts of themselves"
                            + (" through not_ (a criterion that negates itself)" if through_not else "")

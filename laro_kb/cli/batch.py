@@ -509,12 +509,15 @@ def _pool(kb, jobs: int, kb_dir: Optional[str]):
 
 
 def start_method() -> str:
-    """``fork`` where the platform has it and this process runs no other thread (a fork copies only the calling
-    thread, so another thread's lock could be copied held), else ``spawn``."""
+    """``fork`` where the platform has it, this process runs no other thread (a fork copies only the calling
+    thread, so another thread's lock could be copied held) and it has opened no DuckDB database (whose own threads
+    a fork does not copy either), else ``spawn``. ``laro-kb batch`` opens none before its workers start."""
     import multiprocessing
     import threading
+
+    from ..engine.sqlengine import forkable
     return "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 \
-        else "spawn"
+        and forkable() else "spawn"
 
 
 def _forked_worker() -> None:

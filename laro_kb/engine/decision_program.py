@@ -10,8 +10,8 @@ criterion and per pathway, with the criterion's constants in its rule bodies: th
 What is specialised, rule for rule from ``logic.dl`` (the comments there give the meaning):
 
 - per criterion ``k``: ``h_k(C)`` (holds), ``f_k(C)`` (fails), ``u_k(C)`` (unknown), ``m_k(C, F)`` (missing),
-  ``st_k`` / ``xs_k`` (its status as a requirement / an exclusion), and ``acc_k_i(V)`` (the terms it accepts, the
-  therapy hierarchy expanded);
+  ``st_k`` / ``xs_k`` (its status as a requirement / an exclusion), ``acc_k_i(V)`` (the terms it accepts, the
+  therapy hierarchy expanded) and, for a derived criterion, ``blk_k(C)`` (its derivation is blocked);
 - per pathway ``p``: ``met_p``, ``closed_p``, ``v_p(C, V)`` (its verdict), ``pa_p(C, K, S)`` (its criteria's
   statuses), ``pg_p(C, K, F)`` (its gaps), ``offsub_p`` / ``offind_p`` (its subsection / indication fails);
 - the candidate index: ``out(C, T, P, A, B)``, the verdict, status and gap rows of the candidates, dispatched on the
@@ -43,7 +43,7 @@ COPIED = ("report/5", "decision/2", "approvable/1", "pendable/1", "authorization
 COMPILED_LAYER = frozenset({
     "kind_of/2", "form/2", "holds/2", "fails/2", "holds_by/3", "fails_by/3", "any_open/2", "all_open/2",
     "unknown/2", "missing/3", "status/4", "open_/2", "closed/2", "off_indication/2", "off_subsection/2",
-    "candidate/2", "needs/3", "section_open/1", "always/1"}) | REPLACED
+    "candidate/2", "needs/3", "section_open/1", "always/1", "blocked/2"}) | REPLACED
 
 C, F, V, S, P, K, X = (Var(n) for n in ("C", "F", "V", "S", "P", "K", "X"))
 
@@ -98,6 +98,10 @@ class Compiler:
         self.general = {s for (s,) in ask("general_section", 1)}
         self.named = {s for s, _k in ask("section_indication", 2)}
         self.always = {k for (k,) in ask("always", 1)}  # criteria every valid value meets (logic.dl's always/1)
+        # derivations (logic.dl's implied/2, ruled_out/2, unless/2): k -> its sources, and what blocks them
+        self.implied, self.ruled_out = _group(ask("implied", 2)), _group(ask("ruled_out", 2))
+        self.unless = _group(ask("unless", 2))
+        self.depends_on = _group(ask("depends_on", 2))  # k -> the fields it reads, itself or through its parts
         self.criteria = sorted(set(self.is_) | {k for by_k in self.bounds.values() for k in by_k}
                                | {k for by_k in self.parts.values() for k in by_k})
         self.index = {k: i for i, k in enumerate(self.criteria)}
@@ -156,6 +160,7 @@ class Compiler:
             w.rule(f, _a(self.c("h", s), C))
         for s in (s for form in parts.values() for s in form):
             w.rule(_a(m.pred, C, F), _a(self.c("u", s), C), _a(self.c("m", s), C, F))
+        self._derivations(w, k, h, f)
         w.rule(u, _not(h), _not(f))
         # its status as a requirement (st) and as an exclusion (xs)
         for pred, names, used in (("st", ("met", "not_met"), self.required), ("xs", ("excluded", "clear"),
@@ -165,6 +170,22 @@ class Compiler:
                 w.rule(_a(status, C, names[0]), h)
                 w.rule(_a(status, C, names[1]), f)
                 w.rule(_a(status, C, "unknown"), u)
+
+    def _derivations(self, w: _Writer, k: str, h: Atom, f: Atom) -> None:
+        """logic.dl's derivations of k: met (implied) or not met (ruled_out) when a source holds, unless blocked
+        (``blk_k``: one of k's own fields is documented, or a criterion that contradicts the derivation holds)."""
+        sources = [(h, s) for s in self.implied.get(k, ())] + [(f, s) for s in self.ruled_out.get(k, ())]
+        if not sources:
+            return
+        blocked = _a(self.c("blk", k), C)
+        for fld in sorted(self.depends_on.get(k, ()), key=repr):
+            w.rule(blocked, _a("known", C, fld))
+        for b in self.unless.get(k, ()):
+            w.rule(blocked, _a(self.c("h", b), C))
+        if not self.depends_on.get(k) and not self.unless.get(k):  # nothing blocks it: keep blk defined, never true
+            w.rule(blocked, _a("case", C), _a("case", C, negated=True))
+        for head, s in sources:
+            w.rule(head, _a(self.c("h", s), C), _not(blocked))
 
     def _pathway(self, w: _Writer, p: str) -> None:
         req, exc = self.requires.get(p, []), self.exclusion.get(p, [])

@@ -19,7 +19,8 @@ equality, and a comparison ``(X >= B)`` compares the numbers of two ``n`` values
 **Recursion.** ``kb/logic.dl`` is recursive over the criterion tree: an ``any_`` criterion holds when one of its
 parts holds, and it fails through a negation (``~any_open``). That is not stratified predicate by predicate, but it
 is stratified by criterion: every recursive call either keeps the criterion (the same key) or goes down to a part
-of it, through a static relation (``any_(K, S)``, ``part(K, S)``) that has no cycle. The compiler proves this for
+of it, or to the source or blocker of its derivation, through a static relation (``any_(K, S)``, ``part(K, S)``,
+``implied(K, S)``, ``unless(K, B)``) that has no cycle. The compiler proves this for
 each recursive component (it finds the key argument of each predicate and the static relations that descend), ranks
 the keys by their height in those relations, and evaluates the component level by level, leaves first: the standard
 evaluation of a locally stratified program. A recursion it cannot prove that way is a :class:`KBError` naming the
@@ -575,7 +576,10 @@ class _Compiler:
         """Steps for a component recursive over a static, acyclic relation: level by level, leaves first.
 
         At each level a rule runs only for the keys of that level that its static literals allow, and not at all
-        where they allow none (a leaf criterion's rules do not run for composite criteria, and back)."""
+        where they allow none (a leaf criterion's rules do not run for composite criteria, and back). A rule that
+        reads nothing the component derives (``holds_by`` of an ``is_`` criterion reads the patient's values and
+        the kb's rows) runs once, at level 0, for every key: its rows are final from the start, so a criterion whose
+        other rules wait for a higher level (one settled by a derivation) does not split it level by level."""
         keys, relations, upwards = self.prove_descent(comp)
         levels = self.levels(tuple(sorted(relations)), upwards)
         order = self.same_key_order(comp, keys)
@@ -585,6 +589,10 @@ class _Compiler:
                 pos = keys[key]
                 parts = []
                 for rule in self.rules[key]:
+                    if not any(isinstance(b, Atom) and b.key in comp for b in rule.body):
+                        if level == 0:
+                            parts.append((rule, None))
+                        continue
                     possible = self.possible_values(rule, pos)
                     if possible is None:  # no static literal bounds the key: the level decides
                         restrict = (_not_in(pos, sorted(k for k, lv in levels.items() if lv > 0), self.lit)

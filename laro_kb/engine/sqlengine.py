@@ -19,6 +19,15 @@ from .sql import (FACT_TABLES, REPORT, TEXT, NotCodable, SQLProgram, compile_sql
                   static_inputs, table)
 
 
+_DUCKDB_OPENED = False  # whether this process has opened a DuckDB database (see forkable)
+
+
+def forkable() -> bool:
+    """Whether this process may be forked to decide in its children: not once it has opened a DuckDB database,
+    whose threads a fork does not copy (the child's copy of DuckDB can crash); SQLite is opened anew in a child."""
+    return not _DUCKDB_OPENED
+
+
 class SQLEngine:
     """One database holding the compiled program of a kb."""
 
@@ -32,6 +41,8 @@ class SQLEngine:
                 self._db.execute(f"PRAGMA {pragma}")
         elif self.dialect == "duckdb":
             import duckdb  # imported only when asked for: it costs about 0.2 s
+            global _DUCKDB_OPENED
+            _DUCKDB_OPENED = True
             self._db = duckdb.connect(":memory:", config={"threads": 1})
         else:
             raise KBError(f"laro-kb runs SQL in sqlite or duckdb, not {self.dialect} (print it with laro-kb sql)")
@@ -255,4 +266,4 @@ def static_rows(engine, statements: list[Statement],
     return out
 
 
-__all__ = ["SQLEngine", "SQLDecider", "static_rows"]
+__all__ = ["SQLEngine", "SQLDecider", "static_rows", "forkable"]

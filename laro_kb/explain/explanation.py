@@ -3,8 +3,10 @@
 For each pathway to explain, :func:`explain` asks the :class:`~laro_kb.explain.trace.Tracer` for the proof of its
 ``verdict/3`` and of each criterion's ``status/4``. The evidence comes from those proofs: the patient facts at the
 leaves and the comparisons made. A criterion that is not met also shows the documented value that contradicts it.
-An unknown criterion shows the fields that are missing (the proof of ``missing/3``). No text here belongs to any
-one criterion. Labels, policy wording and citations are kb facts.
+An unknown criterion shows the fields that are missing (the proof of ``missing/3``). A criterion that the policy's
+words settle from another (its proof uses an ``implied`` or ``ruled_out`` fact) carries that derivation, with the
+explanation of the criterion it follows from. No text here belongs to any one criterion. Labels, policy wording,
+the reasons of derivations and citations are kb facts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..case.model import Case
-from ..knowledge.pathways import DISPLAY_ORDER, Criterion, Pathway
+from ..knowledge.pathways import DERIVATIONS, DISPLAY_ORDER, Criterion, Derivation, Pathway, Policy
 from .repair import Change, Repairer
 from .trace import TraceNode, Tracer
 
@@ -42,10 +44,19 @@ class CriterionExplanation:
     missing: tuple[str, ...]  # undocumented fields that could settle it
     parts: tuple["CriterionExplanation", ...]  # for any-of / all-of / not criteria
     proof: Optional[TraceNode]
+    derived: Optional["Derived"] = None  # settled by derivation from another criterion, not by its own fields
 
     @property
     def documented_not_met(self) -> bool:
         return self.status in ("not_met", "excluded")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A criterion settled by derivation (kb/logic.dl ``implied/2``, ``ruled_out/2``): the policy's words imply its
+    status from ``source``, which holds, while none of its own fields is documented."""
+    derivation: Derivation
+    source: CriterionExplanation  # the criterion it follows from, with the facts that meet it
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class Explanation:
     case: Case
     outcome: str
     pathways: tuple[PathwayExplanation, ...]  # closest to approval first
+    policy: Policy  # the policy the kb encodes (its policy/3 fact), which the decision is made under
     schema: str = SCHEMA
 
 
@@ -96,7 +108,8 @@ def explain(kb, case: Case, pathway_ids: Optional[list[str]] = None, changes: bo
             change = repairer.for_pathway(case, pid, statuses,
                                           {c.criterion for c in criteria if c.dimension == "exclusion"})
         out.append(PathwayExplanation(pathway, verdict, criteria, change, node))
-    return Explanation(case, outcome[0] if outcome else "deny", tuple(sorted(out, key=PathwayExplanation.closeness)))
+    return Explanation(case, outcome[0] if outcome else "deny", tuple(sorted(out, key=PathwayExplanation.closeness)),
+                       kb.policy)
 
 
 
@@ -142,7 +155,21 @@ def _criterion(kb, tracer: Tracer, case: Case, pid: Optional[str], k: str, dim: 
     parts = tuple(_criterion(kb, tracer, case, None, p, "part")
                   for p in (crit.parts if crit else ()))
     return CriterionExplanation(k, dim, status, crit.label if crit else k, crit.describe() if crit else k,
-                                crit.text if crit else None, facts, _comparisons(proof), missing, parts, proof)
+                                crit.text if crit else None, facts, _comparisons(proof), missing, parts, proof,
+                                _derived(kb, tracer, case, k, proof))
+
+
+def _derived(kb, tracer: Tracer, case: Case, k: str, proof: Optional[TraceNode]) -> Optional[Derived]:
+    """How ``k`` was settled by derivation: the ``implied``/``ruled_out`` fact its proof used (None: by its form)."""
+    if proof is None or proof.kind != "rule":
+        return None
+    for child in proof.children:
+        if child.kind == "fact" and child.goal.pred in DERIVATIONS and child.goal.args[0].value == k:
+            kind, source = child.goal.pred, child.goal.args[1].value
+            derivation = next((d for d in kb.derivations.get(k, ()) if d.kind == kind and d.source == source),
+                              Derivation(k, kind, source, (), ""))
+            return Derived(derivation, _criterion(kb, tracer, case, None, source, "source"))
+    return None
 
 
 def _as_written(case: Case, e: Evidence) -> Evidence:

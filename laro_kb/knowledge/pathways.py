@@ -3,7 +3,8 @@
 Everything here is read from kb facts: ``policy/3``, ``pathway/4``, ``policy_text/2``,
 ``section/4``, ``subsection/2``, ``subsection_heading/3``, ``reference/3``,
 the dimension links (``indication/2`` ... ``exclusion/2``), ``label/2`` and
-``criterion_text/2``, and the criterion forms (``is_/3``, ``at_least/3``, ...).
+``criterion_text/2``, the criterion forms (``is_/3``, ``at_least/3``, ...), and the derivations (``implied/2``,
+``ruled_out/2``, ``unless/2``, ``derivation_text/3``, ``derivation_reason/3``).
 """
 
 from __future__ import annotations
@@ -145,6 +146,45 @@ def read_criteria(engine) -> dict[str, Criterion]:
     for k, (form, ps) in parts.items():
         out[k] = Criterion(k, form, None, (), ps, labels.get(k, k), texts.get(k))
     return out
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A criterion the policy's words settle from another (logic.dl's ``implied/2`` and ``ruled_out/2``): ``criterion``
+    is met (``kind`` 'implied') or not met ('ruled_out') when ``source`` holds, while none of its own fields is
+    documented and no criterion of ``unless`` holds. ``texts`` are the policy's words it rests on
+    (``derivation_text/3``), and ``reason`` says why in a reviewer's words (``derivation_reason/3``)."""
+    criterion: str
+    kind: str  # 'implied' or 'ruled_out'
+    source: str
+    texts: tuple[str, ...]
+    reason: str
+    unless: tuple[str, ...] = ()
+
+    @property
+    def settles(self) -> str:
+        """What the derivation makes of its criterion: met, or not met."""
+        return "met" if self.kind == "implied" else "not met"
+
+
+DERIVATIONS = ("implied", "ruled_out")
+
+
+def read_derivations(engine) -> dict[str, tuple[Derivation, ...]]:
+    """criterion -> its derivations, each with the policy's words and the reason it rests on."""
+    texts: dict[tuple, list] = {}
+    for k, s, text in engine.ask("derivation_text", None, None, None):
+        texts.setdefault((k, s), []).append(text)
+    reasons = {(k, s): r for k, s, r in engine.ask("derivation_reason", None, None, None)}
+    unless: dict[str, list] = {}
+    for k, b in engine.ask("unless", None, None):
+        unless.setdefault(k, []).append(b)
+    out: dict[str, list] = {}
+    for kind in DERIVATIONS:
+        for k, s in engine.ask(kind, None, None):
+            out.setdefault(k, []).append(Derivation(k, kind, s, tuple(sorted(texts.get((k, s), ()))),
+                                                    reasons.get((k, s), ""), tuple(sorted(unless.get(k, ())))))
+    return {k: tuple(sorted(ds, key=lambda d: (d.kind, d.source))) for k, ds in sorted(out.items())}
 
 
 def read_links(engine) -> dict[tuple[str, str], str]:

@@ -29,6 +29,8 @@ def evidence(c: CriterionExplanation, show=show) -> str:
     """What documents a criterion's status; ``show`` writes one case value (Markdown escapes it)."""
     facts = ", ".join(f"{e.field} = {evidence_value(e, show)}" for e in c.facts)
     comps = f" ({'; '.join(c.comparisons)})" if c.comparisons else ""
+    if c.derived is not None:
+        return derivation_text(c, f"{facts}{comps}")
     if c.status == "unknown":
         return "not documented: " + ", ".join(c.missing) if c.missing else "unknown"
     if c.status == "not_met":
@@ -37,6 +39,15 @@ def evidence(c: CriterionExplanation, show=show) -> str:
     if c.status == "excluded":
         return f"excluded: {facts}{comps}" if facts else "excluded"
     return f"{facts}{comps}" if facts else ""
+
+
+def derivation_text(c: CriterionExplanation, documented: str = "") -> str:
+    """A criterion settled by derivation, in words: what it follows from (with the documented facts that meet
+    that), why the policy's words imply it, and those words."""
+    d = c.derived.derivation
+    words = "; ".join(f'"{t}"' for t in d.texts)
+    return (f"{d.settles} by derivation from {c.derived.source.label}" + (f" ({documented})" if documented else "")
+            + (f": {d.reason}" if d.reason else "") + (f"; the policy's words: {words}" if words else ""))
 
 
 def evidence_value(e: Evidence, show=show) -> str:
@@ -80,14 +91,19 @@ def _criterion_lines(c: CriterionExplanation, number: str, level: int, depth: in
     status = c.status.replace("_", " ")
     text = f' "{c.text}"' if c.text else ""
     ev = evidence(c)
-    dim = f"{c.dimension}: " if c.dimension not in ("part",) else ""
+    dim = {"part": "", "source": "derived from: "}.get(c.dimension, f"{c.dimension}: ")
     out = [f"{indent}{number} [{status}] {dim}{c.label}{': ' + ev if ev else ''}{text} {cite}"]
     if depth >= 3:
-        for j, part in enumerate(c.parts, 1):
+        for j, part in enumerate(_below(c), 1):
             out += _criterion_lines(part, f"{number}.{j}", level + 1, depth, cite)
-    if depth >= 4 and c.proof is not None and not c.parts:
+    if depth >= 4 and c.proof is not None and not _below(c):
         out += _proof_lines(c.proof, number + ".", level + 1, depth - 3, cite)
     return out
+
+
+def _below(c: CriterionExplanation) -> tuple[CriterionExplanation, ...]:
+    """What a criterion's line shows under it: its parts, and the criterion a derivation settled it from."""
+    return c.parts + ((c.derived.source,) if c.derived is not None else ())
 
 
 def _proof_lines(node: TraceNode, prefix: str, level: int, remaining: int, cite: str) -> list[str]:
@@ -106,9 +122,9 @@ def _proof_lines(node: TraceNode, prefix: str, level: int, remaining: int, cite:
 # -- markdown ------------------------------------------------------------------------------------------------
 def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
     title = {"approve": "Approved", "pend": "Pended: more documentation needed", "deny": "Denied"}[e.outcome]
-    out = ["# Larotrectinib (Vitrakvi) coverage determination", "",
+    out = [f"# {e.policy.title} coverage determination", "",
            f"- **Case:** {markdown_escape(e.case.id)}", f"- **Decision:** {title}",
-           "- **Policy:** Larotrectinib (Vitrakvi®), version 1.0, effective 8/28/2025", ""]
+           f"- **Policy:** {e.policy}", ""]
     for p in e.pathways:
         out += [f"## {p.id}: {p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option} ({p.verdict})", "",
                 f"Source: {p.pathway.source if p.pathway.source else 'none recorded'}."
@@ -132,12 +148,13 @@ def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
 def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
     status = {"met": "met", "not_met": "**not met**", "unknown": "**not documented**", "excluded": "**excluded**",
               "clear": "clear"}[c.status]
-    name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "") + c.label
+    name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "derived from: " if
+                                         c.dimension == "source" else "") + c.label
     if c.text and level == 0:
         name += f" (\"{c.text}\")"
     rows = [f"| {_md(name)} | {status} | {_md(evidence(c, _md_scalar))} |"]
     if depth >= 3:
-        for part in c.parts:
+        for part in _below(c):
             rows += _md_rows(part, depth, level + 1)
     return rows
 
@@ -218,6 +235,10 @@ def _criterion_dict(c: CriterionExplanation, depth: int) -> dict:
          "comparisons": list(c.comparisons), "missing": list(c.missing)}
     if depth >= 3:
         d["parts"] = [_criterion_dict(p, depth) for p in c.parts]
+    if c.derived is not None:
+        dv = c.derived.derivation
+        d["derived"] = {"kind": dv.kind, "from": dv.source, "reason": dv.reason, "policy_text": list(dv.texts),
+                        "unless": list(dv.unless), "source": _criterion_dict(c.derived.source, depth)}
     if depth >= 4 and c.proof is not None:
         d["trace"] = trace_dict(c.proof, depth - 3)
     return d

@@ -31,7 +31,6 @@ PAS_CLAIM_RESPONSE = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/pro
 COVERED = {"approve": "covered", "pend": "conditional", "deny": "not-covered"}
 REVIEW_ACTION = {"approve": ("A1", "Certified in total"), "deny": ("A3", "Not Certified"), "pend": ("A4", "Pended")}
 INDICATOR = {"approve": "info", "pend": "warning", "deny": "critical"}
-SOURCE_LABEL = "laro-kb: Larotrectinib (Vitrakvi) medical policy v1.0"
 PERFORMER_FIELDS = ("prescriber",)  # a pend on these needs information about the performer (info-needed)
 
 
@@ -119,6 +118,11 @@ def _detail(code: str, category: str, value: dict) -> dict:
         {"url": "value", **value}]}
 
 
+def source_label(policy) -> str:
+    """Where a card's advice comes from: the policy as the kb states it (``policy/3``)."""
+    return f"laro-kb: {policy.title} medical policy v{policy.version}"
+
+
 def card(decision: Decision, vocabulary: Vocabulary, *, policy_url: str) -> dict:
     """A CDS Hooks card with the decision's reasons in plain language (Markdown detail)."""
     summary = {"approve": "Larotrectinib is covered: the policy's criteria are met",
@@ -127,7 +131,8 @@ def card(decision: Decision, vocabulary: Vocabulary, *, policy_url: str) -> dict
     detail = "\n".join(f"- {r}" for r in reasons(decision, vocabulary))  # kb text: no case-supplied string
     return {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:laro-kb:card:" + assertion_id(decision))),
             "summary": summary, "indicator": INDICATOR[decision.outcome],
-            "detail": detail, "source": {"label": SOURCE_LABEL, "url": policy_url},
+            "detail": detail, "source": {"label": source_label((decision.audit or decision.kb).policy),
+                                         "url": policy_url},
             "links": [{"label": f"Policy: {p.pathway.heading}, criterion {p.pathway.number}{p.pathway.option}",
                        "url": f"{policy_url}/{p.id}", "type": "absolute"} for p in _pathways_behind(decision)]}
 

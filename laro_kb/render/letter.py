@@ -2,8 +2,9 @@
 
 :func:`letter_context` turns an :class:`~laro_kb.explain.explanation.Explanation` into plain words. Every word about
 the criteria comes from the kb: a reason is the criterion's label (``label/2``) with the policy's own words for it
-(``criterion_text/2``) or its pathway's (``policy_text/2``), and a documented fact is written with the vocabulary's
-descriptions of its field and term (``field/3``, ``term/3``). No field name, criterion or pathway id reaches the
+(``criterion_text/2``) or its pathway's (``policy_text/2``), and a criterion that the policy's words settle from
+another says so, with the derivation's reason and words (``derivation_reason/3``, ``derivation_text/3``); a
+documented fact is written with the vocabulary's descriptions of its field and term (``field/3``, ``term/3``). No field name, criterion or pathway id reaches the
 letter. The templates in ``templates/`` (Jinja2) lay the letter out; :func:`letter_markdown` renders them with every
 printed value escaped (a case-supplied string reads back as itself, with no HTML entity), and :func:`letter_html`
 makes HTML of that Markdown with markdown-it (raw HTML off), inside ``letter.html.j2``.
@@ -21,7 +22,7 @@ from typing import Optional
 
 from markupsafe import Markup
 
-from ..explain.explanation import CriterionExplanation, Evidence, Explanation, PathwayExplanation
+from ..explain.explanation import CriterionExplanation, Derived, Evidence, Explanation, PathwayExplanation
 from ..knowledge.pathways import Policy
 from ..knowledge.vocabulary import Vocabulary
 
@@ -53,7 +54,7 @@ def letter_escape(text: str) -> str:
 @dataclass(frozen=True)
 class Reason:
     text: str
-    policy: Optional[str]  # the policy's own words for the criterion, where the kb has them
+    policy: tuple[str, ...]  # the policy's own words for the criterion (and for a derivation), where the kb has them
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,30 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _derived(c: CriterionExplanation) -> Optional[Derived]:
+    """The derivation that settled a criterion, or one of its parts (the first found)."""
+    if c.derived is not None:
+        return c.derived
+    return next((d for d in map(_derived, c.parts) if d is not None), None)
+
+
+def _policy_words(c: CriterionExplanation, derived: Optional[Derived]) -> tuple[str, ...]:
+    """The policy's words for a reason: the criterion's own, and those of a derivation (an own text that a
+    derivation's words contain is given once)."""
+    texts = derived.derivation.texts if derived else ()
+    own = (c.text,) if c.text and not any(c.text in t for t in texts) else ()
+    return tuple(dict.fromkeys(own + texts))
+
+
 def reason(c: CriterionExplanation, words: Words) -> Reason:
+    derived = _derived(c) if c.status in ("met", "clear") else None
+    if derived is not None:
+        facts = words.facts(_documented(derived.source))
+        because = f", because {derived.derivation.reason}" if derived.derivation.reason else ""
+        follows = "it follows from what is documented" + (f" ({facts})" if facts else "") + because + "."
+        text = (f"{_sentence(c.label)}: not documented as such, but {follows}" if c.status == "met" else
+                f"This does not apply: {c.label}. It is not documented as such, but {follows}")
+        return Reason(text, _policy_words(c, derived))
     facts = words.facts(_documented(c))
     if c.status == "met":
         text = _sentence(c.label) + (f": documented ({facts})." if facts else ".")
@@ -123,7 +147,7 @@ def reason(c: CriterionExplanation, words: Words) -> Reason:
     else:
         needed = "; ".join(words.field(f) for f in c.missing) or "the facts that settle it"
         text = f"The policy requires {c.label}, and the request does not document {needed}."
-    return Reason(text, c.text)
+    return Reason(text, _policy_words(c, None))
 
 
 def _shown(p: PathwayExplanation, outcome: str) -> tuple[CriterionExplanation, ...]:

@@ -89,10 +89,11 @@ def create_app(kb_dir: Optional[str] = None, *, max_body: int = MAX_BODY) -> Sta
         return JSONResponse({"status": "ok", "engine": k.engine_name, "pathways": len(k.pathways)})
 
     async def discovery(request: Request):
+        policy = kb().policy
         return JSONResponse({"services": [
-            {"hook": hook, "id": sid, "title": "Larotrectinib (Vitrakvi) coverage requirements",
+            {"hook": hook, "id": sid, "title": f"{policy.title} coverage requirements",
              "description": f"Da Vinci CRD on {hook}: whether a larotrectinib order is covered under the "
-                            "Larotrectinib (Vitrakvi) medical policy v1.0, what documentation a pend needs, "
+                            f"{policy.title} medical policy v{policy.version}, what documentation a pend needs, "
                             "and why; other orders get no cards.",
              "prefetch": PREFETCH} for sid, hook in SERVICES.items()]})
 

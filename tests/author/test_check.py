@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from laro_kb.author.check import run_check
+from laro_kb.author.check import run_check, run_static
 from laro_kb.cli import main
 
 from ..conftest import EXAMPLES, KB_DIR
@@ -34,7 +34,7 @@ def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shi
         "neuroendocrine.3", *(f"occult_primary.3{o}" for o in "abcdef")}
     assert {f.pathway for f in shipped.findings if f.code == "unnumbered-criterion"} == {
         "biliary.5", "biliary.9", "cns.3", "melanoma.3", "pediatric_cns.4"}
-    assert all(f.fix and (f.file or f.code in ("section-without-code", "threshold-disagreement", "always-met"))
+    assert all(f.fix and (f.file or f.code in ("section-without-code", "threshold-disagreement"))
                for f in shipped.findings)
 
 
@@ -60,10 +60,77 @@ def test_a_pathway_text_that_is_not_the_policys_is_found_with_the_policys_words(
     assert f.pathway == "gist.3" and f.file.endswith("gist.dl") and "Neoadjuvant therapy as a single agent" in f.fix
 
 
-def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field(shipped):
+def test_a_criterion_every_patient_meets_is_reported_as_met_without_its_field_where_it_is_defined(shipped):
     always = [f for f in shipped.findings if f.code == "always-met"]
     assert [f.severity for f in always] == ["info"]
     assert "criterion age.adult_or_pediatric" in always[0].message and "met without that field" in always[0].message
+    defined = next(i for i, line in enumerate((KB_DIR / "eligibility.dl").read_text().splitlines(), 1)
+                   if line.startswith("+ at_least('age.adult_or_pediatric'"))
+    assert (always[0].file.endswith("eligibility.dl"), always[0].line) == (True, defined)
+    assert str(always[0]).startswith(f"info: eligibility.dl:{defined}: criterion age.adult_or_pediatric")
+
+
+def test_the_shipped_derivations_cite_the_policy_and_could_only_count_for_approval(shipped):
+    kb = shipped.kb
+    assert {k: [(d.kind, d.source) for d in ds] for k, ds in kb.derivations.items()} == {
+        "biliary.primary_treatment": [("implied", "biliary.first_line_advanced")],
+        "no_resistance_mutation": [("implied", "no_prior_ntrk_inhibitor")],
+        "pediatric_cns.idh_mutant": [("ruled_out", "pediatric_cns.h3k27_altered")]}
+    assert all(d.texts and d.reason for ds in kb.derivations.values() for d in ds)
+    assert not [f for f in shipped.findings if "derivation" in f.code]
+
+
+def test_a_criterion_derived_from_itself_is_a_cycle_and_the_kb_is_not_loaded(tmp_path):
+    r = seeded(tmp_path, "pathways/pediatric_cns.dl", "",
+               "+ ruled_out('pediatric_cns.h3k27_altered', 'pediatric_cns.idh_mutant')\n", append=True)
+    (f,) = [f for f in r.findings if f.code == "derivation-cycle"]
+    assert f.severity == "error" and f.file.endswith("pediatric_cns.dl") and r.kb is None
+    assert "pediatric_cns.h3k27_altered, pediatric_cns.idh_mutant are derived from themselves" in f.message
+
+
+def test_a_kb_with_no_derivation_blocker_is_still_clean_and_decides(tmp_path):
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    for path in ("biomarker.dl", "pathways/biliary.dl", "pathways/pediatric_cns.dl"):
+        text = (copy / path).read_text()
+        (copy / path).write_text("\n".join(line for line in text.splitlines() if not line.startswith("+ unless(")))
+    r = run_static(copy)[0]
+    assert not [f for f in r if f.severity == "error"]
+    result = CliRunner().invoke(main, ["decide", "--kb", str(copy), str(EXAMPLES / "biliary-first-line.yaml")])
+    assert result.exit_code == 0 and "APPROVE" in result.output
+
+
+def test_a_derivation_without_the_policys_words_or_a_reason_is_found(tmp_path):
+    r = seeded(tmp_path, "biomarker.dl", "+ derivation_reason('no_resistance_mutation'", "# ")
+    (f,) = [f for f in r.findings if f.code == "derivation-without-citation"]
+    assert f.file.endswith("biomarker.dl") and "with no derivation_reason" in f.message
+    assert f.fix == ("add + derivation_reason('no_resistance_mutation', 'no_prior_ntrk_inhibitor', "
+                     "'<why, in a reviewer's words>')")
+
+
+def test_a_derivation_that_could_deny_never_applies_or_misquotes_the_policy_is_found(tmp_path):
+    """One seeded kb, checked without the rest of the semantic checks: the three defects of a derivation."""
+    from laro_kb.author.policy import policy_findings
+    from laro_kb.author.semantic import _derivations
+    from laro_kb.knowledgebase import KnowledgeBase
+    copy = tmp_path / "kb"
+    shutil.copytree(KB_DIR, copy)
+    with open(copy / "exclusion.dl", "a") as f:
+        f.write("+ implied('prior_larotrectinib', 'line.first')\n"
+                "+ derivation_text('prior_larotrectinib', 'line.first', 'if not given before')\n"
+                "+ derivation_reason('prior_larotrectinib', 'line.first', 'a first line follows no larotrectinib')\n"
+                "+ all_('adult_child', 'age.at_least_18')\n+ all_('adult_child', 'age.less_than_18')\n"
+                "+ label('adult_child', 'an adult child')\n+ implied('single_agent', 'adult_child')\n"
+                "+ derivation_text('single_agent', 'adult_child', 'as a single agent')\n"
+                "+ derivation_reason('single_agent', 'adult_child', 'never')\n")
+    kb = KnowledgeBase(copy)
+    found = {(f.code, f.message.split(",")[0]) for f in _derivations(kb) + policy_findings(kb)
+             if "derivation" in f.code}
+    assert found == {
+        ("derivation-against-approval", "criterion prior_larotrectinib is met by derivation from line.first"),
+        ("derivation-never-applies", "criterion single_agent is met by derivation from adult_child"),
+        ("derivation-text-mismatch", "the derivation of prior_larotrectinib from line.first cites 'if not given "
+                                     "before'")}
 
 
 def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):

@@ -71,6 +71,17 @@ def test_a_removed_kind_of_term_is_found_though_no_pathway_text_changes(kb, tmp_
                for e in biliary.examples)
 
 
+def test_a_removed_derivation_is_found_with_a_patient_it_settled(kb, tmp_path):
+    """The patients of a derivation: the criterion's own fields undocumented and its source met (here an H3 K27-altered
+    glioma with no IDH result, whose exclusion the derivation cleared)."""
+    copy = _copy(tmp_path, "pathways/pediatric_cns.dl",
+                 "+ ruled_out('pediatric_cns.idh_mutant', 'pediatric_cns.h3k27_altered')\n", "")
+    r = diff(kb, laro_kb.load(copy))
+    assert {p.pathway for p in r.pathways} == {"pediatric_cns.4"}
+    assert any((e.old, e.new) == ("approved", "pending") and dict(e.case.values).get("biomarker.h3k27_altered") is True
+               and "biomarker.idh" not in dict(e.case.values) for e in r.pathways[0].examples)
+
+
 def test_a_text_edit_proves_the_decisions_unchanged_and_is_still_a_change(kb, tmp_path):
     copy = _copy(tmp_path, "pathways/nsclc.dl", "'nccn', 16)", "'nccn', 17)")
     r = diff(kb, laro_kb.load(copy))

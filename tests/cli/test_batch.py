@@ -299,7 +299,7 @@ def test_a_bad_file_in_a_directory_is_an_error_record_and_the_others_are_decided
     (d / "f-big.json").write_text(json.dumps({"id": "f", "pad": "x" * (1 << 20)}))
     result = cli(d, "-o", tmp_path / "out.jsonl", "--jobs", "1")
     recs = {Path(r["source"]).name: r for r in read(tmp_path / "out.jsonl")}
-    assert result.exit_code == 1 and len(recs) == 10
+    assert result.exit_code == 1 and len(recs) == 11
     assert recs["b-bad-date.yaml"]["error"] == "'2025-13-45' is not a valid date"
     assert recs["b-bad-date.yaml"]["field"] == "diagnosis.tumor_type"
     assert "YAML aliases" in recs["c-bomb.yaml"]["error"]
@@ -307,7 +307,7 @@ def test_a_bad_file_in_a_directory_is_an_error_record_and_the_others_are_decided
     assert recs["e-dir.json"]["error"] == "is a directory, not a case file"
     assert recs["f-big.json"]["error"].startswith("is larger than 1 MiB")
     assert [r["decision"] for name, r in sorted(recs.items()) if "error" not in r] == \
-        ["deny", "approve", "pend", "approve", "approve"]
+        ["approve", "deny", "approve", "pend", "approve", "approve"]
 
 
 # -- classes 5, 7, 9: outputs refused before anything is written, standard output, symlinks -----------------------
@@ -448,9 +448,10 @@ def test_a_directory_of_case_files_in_name_order(kb, tmp_path):
     out = tmp_path / "out.jsonl"
     s = batch.run(kb, EXAMPLES, out)
     recs = read(out)
-    assert [r["id"] for r in recs] == ["example-hematologic", "example-nsclc-first-line", "example-nsclc-missing-ntrk",
-                                       "example-pediatric-infantile-fibrosarcoma", "example-renewal"]
-    assert [r["decision"] for r in recs] == ["deny", "approve", "pend", "approve", "approve"]
+    assert [r["id"] for r in recs] == ["example-biliary-first-line", "example-hematologic", "example-nsclc-first-line",
+                                       "example-nsclc-missing-ntrk", "example-pediatric-infantile-fibrosarcoma",
+                                       "example-renewal"]
+    assert [r["decision"] for r in recs] == ["approve", "deny", "approve", "pend", "approve", "approve"]
     assert s.errors == 0
 
 
@@ -461,7 +462,7 @@ def test_set_at_a_time_decides_as_one_at_a_time(kb):
 
 def test_records_are_counted_without_parsing_and_a_pipe_is_not_counted(jsonl, tmp_path):
     assert batch.count_records(jsonl) == len(SAMPLE) + 2  # the blank line is not a record, the bad JSON is
-    assert batch.count_records(EXAMPLES) == 5
+    assert batch.count_records(EXAMPLES) == 6
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     assert batch.count_records(fifo) is None and batch.count_records("-") is None  # reading would consume them

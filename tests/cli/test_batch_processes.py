@@ -217,11 +217,11 @@ def test_runs_started_together_on_one_output_leave_one_runs_whole_output(tmp_pat
 # -- class 9: '-' is standard output, and a symlink is written through ---------------------------------------------
 def test_dash_writes_standard_output_and_a_symlink_is_written_through(tmp_path):
     code, out, _ = finish(laro(EXAMPLES, "-o", "-", "--jobs", "1", cwd=tmp_path))
-    assert code == 0 and len(out.splitlines()) == 5 and list(tmp_path.iterdir()) == []
+    assert code == 0 and len(out.splitlines()) == 6 and list(tmp_path.iterdir()) == []
     link = tmp_path / "latest.jsonl"
     link.symlink_to("run-1.jsonl")
     code, _, _ = finish(laro(EXAMPLES, "-o", link, "--jobs", "1"))
-    assert code == 0 and link.is_symlink() and len(read(tmp_path / "run-1.jsonl")) == 5
+    assert code == 0 and link.is_symlink() and len(read(tmp_path / "run-1.jsonl")) == 6
 
 
 # -- class 1: a run killed at any moment, then resumed, gives a fresh run's output ---------------------------------
@@ -255,3 +255,18 @@ def test_ctrl_c_keeps_the_partial_output_and_exits_without_a_traceback(tmp_path)
     proc.send_signal(signal.SIGINT)
     code, _, err = finish(proc)
     assert code == 130 and "Traceback" not in err and partial.exists() and not out.exists()
+
+
+def test_workers_forked_by_the_command_write_what_one_process_writes(tmp_path, monkeypatch):
+    """`laro-kb batch --jobs 2` in a new process forks its workers (it has opened no DuckDB database before they
+    start) and they share its kb: the records are those of `--jobs 1`, byte for byte."""
+    path = tmp_path / "in.jsonl"
+    path.write_text(lines(45))
+    monkeypatch.setenv("LARO_KB_DECIDED_AT", "2026-01-01T00:00:00Z")
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}.jsonl"
+        code, _, err = finish(laro(path, "-o", out, "--jobs", jobs, small_chunks=True), timeout=120)
+        assert code == 0, err
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == 45

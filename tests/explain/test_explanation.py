@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..conftest import EXAMPLES
+from laro_kb.author.testing.cases import load_tests
+
+from ..conftest import CASES, EXAMPLES
 
 
 def crit(p, k):
@@ -105,3 +107,50 @@ def test_a_drug_name_is_shown_as_written_with_the_class_it_stands_for(kb):
     text = explanation_text(kb.explain(case, ["colon.3"]))
     assert "[met] progressed on checkpoint inhibitor immunotherapy: history.progressed_on = " \
            "pembrolizumab (checkpoint inhibitor)" in text
+
+
+def case_of(kb, file: str, starts: str):
+    """The case of the author test in tests/cases/FILE whose sentence starts with ``starts``."""
+    test = next(t for t in load_tests(CASES / file) if t.name.startswith(starts))
+    return kb.parse_case(test.case, file=test.file, record=test.name)
+
+
+def test_a_criterion_met_by_derivation_names_its_source_the_policys_words_and_why(kb):
+    p = kb.explain(EXAMPLES / "biliary-first-line.yaml", ["biliary.4"]).pathways[0]
+    primary = crit(p, "biliary.primary_treatment")
+    d = primary.derived
+    assert (primary.status, p.verdict, d.derivation.kind, d.source.criterion, d.source.status) == (
+        "met", "approved", "implied", "biliary.first_line_advanced", "met")
+    assert d.derivation.texts == ("Primary treatment for unresectable or gross residual (R2) disease, or metastatic "
+                                  "disease", "Subsequent treatment for progression on or after systemic treatment for "
+                                  "unresectable or gross residual (R2) disease, or metastatic disease")
+    assert "first-line therapy follows no systemic treatment" in d.derivation.reason
+    assert [(c.criterion, c.status) for c in d.source.parts] == [
+        ("biliary.unresectable_r2_metastatic", "met"), ("line.first", "met")]
+    assert crit(p, "single_agent").derived is None  # a criterion met by its own field is not derived
+
+
+def test_a_documented_intent_decides_and_no_derivation_is_shown(kb):
+    case = kb.read_case(EXAMPLES / "biliary-first-line.yaml").with_values(**{"treatment.intent": "adjuvant"})
+    primary = crit(kb.explain(case, ["biliary.4"]).pathways[0], "biliary.primary_treatment")
+    assert (primary.status, primary.derived) == ("not_met", None)
+    assert [(f.field, f.value) for f in primary.facts] == [("treatment.intent", "adjuvant")]
+
+
+def test_an_exclusion_cleared_by_a_derivation_shows_it_in_text_and_json(kb, golden):
+    from laro_kb.render.explanation import explanation_dict, explanation_text
+    case = case_of(kb, "pediatric_cns.yaml", "a 10-year-old with a recurrent H3 K27-altered diffuse midline glioma")
+    e = kb.explain(case, ["pediatric_cns.4"])
+    excluded = crit(e.pathways[0], "pediatric_cns.idh_mutant_glioma")
+    idh = next(c for c in excluded.parts if c.criterion == "pediatric_cns.idh_mutant")
+    assert (e.outcome, excluded.status, idh.status, idh.derived.derivation.kind) == (
+        "approve", "clear", "not_met", "ruled_out")
+    text = explanation_text(e)
+    assert "[not met] IDH-mutant (astrocytoma, IDH-mutant): not met by derivation from diffuse midline glioma, H3 " \
+           "K27-altered (biomarker.h3k27_altered = true)" in text
+    golden("why-derived-h3k27-glioma.txt", text + "\n")
+    parts = next(c for c in explanation_dict(e)["pathways"][0]["criteria"]
+                 if c["criterion"] == "pediatric_cns.idh_mutant_glioma")["parts"]
+    part = next(c for c in parts if c["criterion"] == "pediatric_cns.idh_mutant")
+    assert (part["status"], part["derived"]["kind"], part["derived"]["from"], part["derived"]["source"]["status"]) \
+        == ("not_met", "ruled_out", "pediatric_cns.h3k27_altered", "met")

@@ -17,7 +17,8 @@ from laro_kb.render.explanation import RENDERERS, explanation_dict, markdown_esc
 from ..conftest import EXAMPLES
 
 CASES = [("nsclc-missing-ntrk.json", None), ("hematologic-malignancy.json", None),
-         ("pediatric-solid-tumor.yaml", ["solid_tumors.fda"]), ("nsclc-first-line.json", ["nsclc.3b"])]
+         ("pediatric-solid-tumor.yaml", ["solid_tumors.fda"]), ("nsclc-first-line.json", ["nsclc.3b"]),
+         ("biliary-first-line.yaml", ["biliary.4"])]
 SUFFIX = {"text": "txt", "markdown": "md", "json": "json"}
 
 
@@ -41,6 +42,18 @@ def test_depth_4_shows_the_kb_rules_with_file_and_line(kb, golden):
     text = RENDERERS["text"](kb.explain(EXAMPLES / "nsclc-first-line.json", ["nsclc.3a"]), 4)
     assert "by rule logic.dl:" in text
     golden("why-nsclc-first-line.json-depth4.txt", text + "\n")
+
+
+def test_the_markdown_header_is_the_kbs_policy_fact(kb):
+    """The title, version and effective date come from the kb's policy/3 (kb/references.dl), not from the renderer."""
+    from laro_kb.knowledge.pathways import Policy
+    e = kb.explain(EXAMPLES / "renewal.json")
+    assert e.policy == kb.policy == Policy("Larotrectinib (Vitrakvi®)", "1.0", "2025-08-28")
+    head = RENDERERS["markdown"](e).splitlines()
+    assert (head[0], head[4]) == ("# Larotrectinib (Vitrakvi®) coverage determination",
+                                  "- **Policy:** Larotrectinib (Vitrakvi®), version 1.0, effective 8/28/2025")
+    amended = RENDERERS["markdown"](replace(e, policy=Policy("Larotrectinib (Vitrakvi®)", "1.1", "2026-02-01")))
+    assert amended.splitlines()[4] == "- **Policy:** Larotrectinib (Vitrakvi®), version 1.1, effective 2/1/2026"
 
 
 def test_the_json_is_versioned_and_carries_the_trace_at_depth_4(kb):
