@@ -32,8 +32,10 @@ def laro(*args, small_chunks: bool = False, **kwargs) -> subprocess.Popen:
     writing) 10 records at a time, so that a test can stop it between two chunks of a small input."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = ["-c", SMALL_CHUNKS] if small_chunks else ["-m", "laro_kb"]
+    # SIGINT as a terminal delivers it: a shell gives its background jobs (a suite run with '&') SIGINT ignored
     return subprocess.Popen([sys.executable, *command, "batch", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs)
 
 
 SMALL_CHUNKS = """import laro_kb.cli.batch as batch

@@ -106,8 +106,10 @@ def test_ctrl_c_at_the_prompt_cancels_the_line_and_keeps_the_case(tmp_path):
     from ..conftest import ROOT
 
     env = dict(os.environ, PYTHONPATH=str(ROOT), LARO_KB_HISTORY=str(tmp_path / "history"))
+    # SIGINT as a terminal delivers it: a shell gives its background jobs SIGINT ignored, and a child inherits that
     proc = subprocess.Popen([sys.executable, "-m", "laro_kb", "repl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+                            stderr=subprocess.PIPE, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen: list[bytes] = []
     threading.Thread(target=lambda: seen.extend(iter(lambda: os.read(proc.stdout.fileno(), 4096), b"")),
                      daemon=True).start()
