@@ -5,6 +5,8 @@ Run:  .venv/bin/python benchmarks/bench_engines.py [--sizes 1000,10000] [--jobs 
 
 It generates cases with laro_kb.author.generate (witnesses of random pathways, fields dropped and changed, 1 in 20
 invalid) and reports, on this machine:
+- cold `laro-kb decide` on an example (a new process): the first run, which derives the kb and writes its cache
+  entry (laro_kb/engine/cache.py), and the median of the runs after it;
 - decide, one case at a time in a long-lived process: median, p99 and max per engine;
 - why (an explanation from the derivation trace, checked against the deciding engine): median;
 - how many generated cases the two engines decide differently (every field of the Decision compared);
@@ -65,6 +67,21 @@ def batch_run(path: Path, engine: str, jobs: int, out: Path) -> tuple[float, flo
     return time.perf_counter() - t, peak
 
 
+def cold_decide(runs: int = 7) -> tuple[float, float]:
+    """Wall seconds of `laro-kb decide EXAMPLE` as a new process: the first with an empty cache directory (the kb
+    derived from kb/ and its cache entry written), then the median of ``runs`` more (started from the entry)."""
+    example = ROOT / "examples" / "nsclc-first-line.json"
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, LARO_KB_CACHE_DIR=cache)
+        times = []
+        for _ in range(runs + 1):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "laro_kb", "decide", str(example)], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t)
+    return times[0], statistics.median(times[1:])
+
+
 def without_engine(path: Path) -> list[dict]:
     """The records of a batch output without the field that names the engine (the only one that may differ)."""
     return [{k: v for k, v in json.loads(line).items() if k != "engine"} for line in path.read_text().splitlines()]
@@ -85,6 +102,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {sys.platform}; Python {sys.version.split()[0]}; "
           f"date {time.strftime('%Y-%m-%d')}")
 
+    first, warm = cold_decide()
+    bytecode = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"cold laro-kb decide   first {first:5.2f} s (no cache entry), then median {warm:5.2f} s "
+          f"(bytecode caching {bytecode})")
     kbs = {}
     for engine in ("sql", "pydatalog"):
         t = time.perf_counter()

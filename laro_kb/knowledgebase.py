@@ -15,21 +15,21 @@ import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from .case.model import Case
 from .case.files import read_data
 from .case.parse import case_from_keywords, load_case_file, parse_case
 from .case.suggest import nearest
 from .decision import Audit, CriterionStatus, Decision, PathwayResult, Summary, verdict_order
+from .engine.cache import Entry as Cache, Recorder
 from .engine.materialize import materialize
-from .engine.pydatalog import Engine, PyDatalogDecider
 from .engine.sqlengine import SQLDecider
 from .errors import KBError, LaroError
 from .explain.explanation import Explanation, explain
 from .explain.selfcheck import disagreements
 from .explain.trace import Program
-from .fhir import case_from_fhir, is_fhir
+from .fhir import is_fhir
 from .knowledge import program
 from .knowledge.files import default_kb_dir, kb_files
 from .knowledge.pathways import (DISPLAY_ORDER, Criterion, Derivation, Pathway, Policy, read_criteria,
@@ -38,6 +38,9 @@ from .knowledge.vocabulary import Vocabulary
 from .render.decision import decision_text
 from .render.explanation import RENDERERS
 from .render.letter import LETTERS
+
+if TYPE_CHECKING:
+    from .engine.pydatalog import Engine, PyDatalogDecider
 
 
 ENGINES = ("sql", "pydatalog")
@@ -81,7 +84,8 @@ class KnowledgeBase:
     explanations and checks read it)."""
 
     def __init__(self, directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
-                 materialized: bool = True, compiled: bool = True, clock=utc_now):
+                 materialized: bool = True, compiled: bool = True, clock=utc_now,
+                 cache: Union[bool, str, Path] = True):
         if engine not in ENGINES:
             raise KBError(f"no engine {engine!r}; choose one of {', '.join(ENGINES)}",
                           suggestion=nearest(engine, ENGINES))
@@ -89,29 +93,82 @@ class KnowledgeBase:
         self.files = kb_files(self.directory)
         self.version = kb_version(self.files)
         self.clock = clock  # () -> the UTC ISO 8601 time stamped on each decision
-        # parse every file before anything is loaded: a file that is not Datalog is refused whole
-        self.statements: list[program.Statement] = []
-        for path in self.files:
-            self.statements.extend(program.parse_file(path))
-        self.engine = Engine()
-        clauses = self.engine.add(self.statements)
-        derived = materialize(self.engine, self.statements, clauses) if materialized else {}
-        self.materialized = {key: len(rows) for key, rows in derived.items()}
-        self.vocabulary = Vocabulary.from_engine(self.engine)
-        self.pathways: dict[str, Pathway] = read_pathways(self.engine)
-        self.criteria: dict[str, Criterion] = read_criteria(self.engine)
-        self.links = read_links(self.engine)
-        self.derivations: dict[str, tuple[Derivation, ...]] = read_derivations(self.engine)
-        self.policy: Policy = read_policy(self.engine)
-        # the reference decides with kb/logic.dl, or the decision program specialised from it once built
-        self.reference = PyDatalogDecider(self.engine, self.statements, compiled)
+        self._materialize, self._compile_program = materialized, compiled
+        self._engine: Optional[Engine] = None  # the pyDatalog engine, built on first need when the cache gave the rest
+        self._load_lock = threading.RLock()
+        # what a load derives from the files, kept on disk between processes (laro_kb/engine/cache.py): the sql
+        # engine decides from it alone; the pyDatalog engine is built when something asks for it
+        entry = Cache.open(self.version, cache) if engine == "sql" and materialized else None
+        saved = entry.load() if entry is not None else None
+        if saved is not None:
+            source, self.materialized = saved
+        else:
+            self._build()
+            source = Recorder(self.engine)
+        self.vocabulary = Vocabulary.from_engine(source)
+        self.pathways: dict[str, Pathway] = read_pathways(source)
+        self.criteria: dict[str, Criterion] = read_criteria(source)
+        self.links = read_links(source)
+        self.derivations: dict[str, tuple[Derivation, ...]] = read_derivations(source)
+        self.policy: Policy = read_policy(source)
+        if entry is not None and saved is None:
+            entry.save(source.rows, self.materialized)
         self.decider = (self.reference if engine == "pydatalog" else
-                        SQLDecider(self.engine, self.statements, derived))
+                        SQLDecider(self._sql_source, entry))
         self._ids = itertools.count(1)
         self._statuses: dict[tuple, CriterionStatus] = {}  # bounded by the kb: its pathways, criteria and fields
         self._program = None
         self._explain_lock = threading.Lock()
         self._lock = threading.Lock()
+
+    def _build(self) -> None:
+        """Parse every file, load the statements into a pyDatalog engine and materialize what no case changes."""
+        from .engine.pydatalog import Engine, PyDatalogDecider  # pyDatalog: imported by a process that needs it
+        # parse every file before anything is loaded: a file that is not Datalog is refused whole
+        statements: list[program.Statement] = []
+        for path in self.files:
+            statements.extend(program.parse_file(path))
+        engine = Engine()
+        clauses = engine.add(statements)
+        self._derived = materialize(engine, statements, clauses) if self._materialize else {}
+        self.materialized = {key: len(rows) for key, rows in self._derived.items()}
+        self._statements = statements
+        # the reference decides with kb/logic.dl, or the decision program specialised from it once built
+        self._reference = PyDatalogDecider(engine, statements, self._compile_program)
+        self._engine = engine
+
+    def _loaded(self) -> None:
+        with self._load_lock:
+            if self._engine is None:
+                self._build()
+
+    @property
+    def engine(self) -> Engine:
+        """The pyDatalog engine holding the kb (the trace, the checks and the reference read it), built on first
+        use when the kb was loaded from the cache."""
+        if self._engine is None:
+            self._loaded()
+        return self._engine
+
+    @property
+    def statements(self) -> list[program.Statement]:
+        """The kb's statements, parsed, in load order."""
+        if self._engine is None:
+            self._loaded()
+        return self._statements
+
+    @property
+    def reference(self) -> PyDatalogDecider:
+        """The reference engine's decider (pyDatalog)."""
+        if self._engine is None:
+            self._loaded()
+        return self._reference
+
+    def _sql_source(self):
+        """What the SQL compiler reads: the pyDatalog engine after materialization, the statements, and the rows
+        materialization derived."""
+        engine = self.engine
+        return engine, self._statements, self._derived
 
     @property
     def engine_name(self) -> str:
@@ -121,7 +178,9 @@ class KnowledgeBase:
     @property
     def compiled(self):
         """The reference's decision program: None before it is built, [] when turned off, else its rules."""
-        return self.reference.compiled
+        if self._engine is None:  # loaded from the cache: the reference is not built yet
+            return None if self._compile_program else []
+        return self._reference.compiled
 
     def compile(self) -> None:
         """Build what the deciding engine compiles, now rather than on first need: the decision program for
@@ -140,8 +199,8 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._explain_lock = threading.Lock()
         self.decider.forked()
-        if self.reference is not self.decider:
-            self.reference.forked()
+        if self._engine is not None and self._reference is not self.decider:
+            self._reference.forked()
 
     @property
     def program(self):
@@ -151,7 +210,7 @@ class KnowledgeBase:
         return self._program
 
     def __repr__(self) -> str:
-        return f"<KnowledgeBase {self.directory}: {len(self.pathways)} pathways, {len(self.statements)} statements>"
+        return f"<KnowledgeBase {self.directory}: {len(self.pathways)} pathways, {len(self.files)} files>"
 
     # -- cases -----------------------------------------------------------
     def case(self, case_id: str = "case", **keywords) -> Case:
@@ -162,12 +221,14 @@ class KnowledgeBase:
         """A case file, or a FHIR Bundle (recognized by its resourceType; docs/fhir.md)."""
         data = read_data(Path(path))
         if is_fhir(data):
+            from .fhir import case_from_fhir
             return case_from_fhir(data, self.vocabulary, file=str(path))
         return load_case_file(path, self.vocabulary, data=data)
 
     def parse_case(self, data: dict, **where) -> Case:
         """The nested mapping of a case, or a FHIR Bundle, validated."""
         if is_fhir(data):
+            from .fhir import case_from_fhir
             return case_from_fhir(data, self.vocabulary, file=where.get("file"), record=where.get("record"))
         return parse_case(data, self.vocabulary, **where)
 
@@ -292,7 +353,7 @@ class KnowledgeBase:
 
     def sql(self, dialect: str = "duckdb") -> str:
         """The kb compiled to SQL for ``dialect`` (sqlite, duckdb or postgres), as one script (docs/scale.md)."""
-        decider = self.decider if isinstance(self.decider, SQLDecider) else SQLDecider(self.engine, self.statements)
+        decider = self.decider if isinstance(self.decider, SQLDecider) else SQLDecider(self._sql_source)
         return decider.program(dialect).script()
 
     def text(self, value: Union[Decision, Explanation], depth: int = 3, format: str = "text") -> str:
@@ -323,9 +384,11 @@ def _display_order(c: CriterionStatus) -> tuple:
 
 
 def load(directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
-         compiled: bool = True, clock=utc_now) -> KnowledgeBase:
+         compiled: bool = True, clock=utc_now, cache: Union[bool, str, Path] = True) -> KnowledgeBase:
     """Load a knowledge base (the shipped kb/ by default), deciding with ``engine``: ``sql`` (the default, the
     fastest) or ``pydatalog`` (the reference). ``compiled=False`` has pyDatalog decide with kb/logic.dl's generic
     rules instead of the decision program built from them (the same answers; laro_kb/engine/decision_program.py).
-    ``clock`` gives the time stamped on each decision (``decided_at``; :func:`utc_now` by default)."""
-    return KnowledgeBase(directory, engine=engine, compiled=compiled, clock=clock)
+    ``clock`` gives the time stamped on each decision (``decided_at``; :func:`utc_now` by default). ``cache``
+    says where what a load derives from the kb's files is kept between processes (True: the user's cache directory,
+    laro_kb/engine/cache.py; a directory; False: nowhere)."""
+    return KnowledgeBase(directory, engine=engine, compiled=compiled, clock=clock, cache=cache)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,12 @@ import laro_kb
 # workers alike, so that whole outputs and golden files are deterministic; tests/test_audit.py tests the real clock
 DECIDED_AT = "2026-01-01T00:00:00Z"
 os.environ["LARO_KB_DECIDED_AT"] = DECIDED_AT
+
+# what a load derives from a kb's files is kept between processes (laro_kb/engine/cache.py): in this run's own
+# directory, shared by its workers and subprocesses and removed at its end, never in the user's cache
+if not os.environ.get("LARO_KB_TEST_CACHE"):
+    os.environ["LARO_KB_TEST_CACHE"] = os.environ["LARO_KB_CACHE_DIR"] = tempfile.mkdtemp(prefix="laro-kb-cache-")
+    atexit.register(shutil.rmtree, os.environ["LARO_KB_TEST_CACHE"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "kb"

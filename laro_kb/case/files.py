@@ -10,6 +10,7 @@ so that the validator names the field it stands in; everything else that cannot 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -17,8 +18,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
-
-import yaml
 
 from ..errors import CaseError
 
@@ -97,7 +96,7 @@ def load_text(text: str, file: str, *, yaml_text: bool = False, line: Optional[i
     """JSON (or YAML) text as data; ``line`` is where the text starts in ``file`` (a JSON Lines record)."""
     try:
         if yaml_text:
-            return yaml.load(text, Loader=_StrictLoader)
+            return _load_yaml(text, file)
         return json.loads(text, object_pairs_hook=_unique_pairs, parse_int=_int, parse_float=_float,
                           parse_constant=_constant)
     except RecursionError:
@@ -108,6 +107,12 @@ def load_text(text: str, file: str, *, yaml_text: bool = False, line: Optional[i
         raise CaseError(exc.message, file=file, line=exc.line or line) from None
     except json.JSONDecodeError as exc:
         raise CaseError(f"is not valid JSON: {exc.msg}", file=file, line=line or exc.lineno) from None
+
+
+def _load_yaml(text: str, file: str) -> Any:
+    import yaml  # imported by a process that reads YAML
+    try:
+        return yaml.load(text, Loader=_strict_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CaseError(f"is not valid YAML: {getattr(exc, 'problem', None) or exc}", file=file,
@@ -154,46 +159,57 @@ def _constant(text: str) -> Unreadable:
 
 
 # -- YAML -------------------------------------------------------------------------------------------------------
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """A safe YAML loader that refuses a key given twice (YAML would silently keep the last), refuses aliases that
-    repeat more than MAX_ALIAS_REPEAT nodes (a 'billion laughs' file) or refer to themselves, and turns a scalar
-    that its tag cannot hold ('!!int x', an impossible date, a non-finite float) into an :class:`Unreadable`. It
-    parses with libyaml where PyYAML has it (several times faster), else in Python; it constructs in Python."""
+@functools.lru_cache(maxsize=None)
+def _strict_loader():
+    """The YAML loader of case files, made on first use (PyYAML is imported by a process that reads YAML)."""
+    import yaml
 
-    def get_single_node(self):
-        node = super().get_single_node()
-        if node is None:
+    class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        """A safe YAML loader that refuses a key given twice (YAML would silently keep the last), refuses aliases
+        that repeat more than MAX_ALIAS_REPEAT nodes (a 'billion laughs' file) or refer to themselves, and turns a
+        scalar that its tag cannot hold ('!!int x', an impossible date, a non-finite float) into an
+        :class:`Unreadable`. It parses with libyaml where PyYAML has it (several times faster), else in Python; it
+        constructs in Python."""
+
+        def get_single_node(self):
+            node = super().get_single_node()
+            if node is None:
+                return node
+            repeated = _alias_repeat(node)
+            if repeated > MAX_ALIAS_REPEAT:
+                raise _Refused(f"is refused: its YAML aliases ('*name') would repeat {_at_least(repeated)} nodes, "
+                               f"and at most {MAX_ALIAS_REPEAT:,} may be repeated")
             return node
-        repeated = _alias_repeat(node)
-        if repeated > MAX_ALIAS_REPEAT:
-            raise _Refused(f"is refused: its YAML aliases ('*name') would repeat {_at_least(repeated)} nodes, and at "
-                           f"most {MAX_ALIAS_REPEAT:,} may be repeated")
-        return node
 
-    def construct_mapping(self, node, deep=False):
-        if not isinstance(node, yaml.MappingNode):  # '!!map text', '!!set text'
-            raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, but found {node.id}",
-                                                    node.start_mark)
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *base' may be overridden by explicit keys
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (list, dict, set)):
-                continue  # not a key at all: construct_pairs below puts an Unreadable in its place
-            if key in seen:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            seen.add(key)
-        self.flatten_mapping(node)
-        mapping = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (list, dict, set)):
-                line = key_node.start_mark.line + 1
-                kind = {list: "a list", dict: "a mapping", set: "a set"}[type(key)]
-                key = Unreadable(f"{kind} cannot be a field name", line)
-            mapping[key] = self.construct_object(value_node, deep=deep)
-        return mapping
+        def construct_mapping(self, node, deep=False):
+            if not isinstance(node, yaml.MappingNode):  # '!!map text', '!!set text'
+                raise yaml.constructor.ConstructorError(None, None, f"expected a mapping, but found {node.id}",
+                                                        node.start_mark)
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *base' may be overridden by explicit keys
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (list, dict, set)):
+                    continue  # not a key at all: construct_pairs below puts an Unreadable in its place
+                if key in seen:
+                    raise _DuplicateKey(key, key_node.start_mark.line + 1)
+                seen.add(key)
+            self.flatten_mapping(node)
+            mapping = {}
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (list, dict, set)):
+                    line = key_node.start_mark.line + 1
+                    kind = {list: "a list", dict: "a mapping", set: "a set"}[type(key)]
+                    key = Unreadable(f"{kind} cannot be a field name", line)
+                mapping[key] = self.construct_object(value_node, deep=deep)
+            return mapping
+
+    for tag, kind in (("int", "integer"), ("float", "number"), ("bool", "boolean"), ("timestamp", "date")):
+        _StrictLoader.add_constructor(f"tag:yaml.org,2002:{tag}",
+                                      _guarded(yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{tag}"], kind))
+    return _StrictLoader
 
 
 def _at_least(n: int) -> str:
@@ -225,6 +241,7 @@ def _alias_repeat(root) -> int:
 
 
 def _children(node) -> list:
+    import yaml
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
     if isinstance(node, yaml.MappingNode):
@@ -234,6 +251,8 @@ def _children(node) -> list:
 
 def _guarded(construct, kind: str):
     """A YAML scalar constructor whose failure is an Unreadable value, not an exception from inside PyYAML."""
+    import yaml
+
     def guarded(loader, node):
         line = node.start_mark.line + 1
         if kind in ("integer", "number"):
@@ -255,8 +274,3 @@ def _guarded(construct, kind: str):
 def _clip(text) -> str:
     text = repr(str(text))
     return text if len(text) <= 60 else text[:57] + "...'"
-
-
-for _tag, _kind in (("int", "integer"), ("float", "number"), ("bool", "boolean"), ("timestamp", "date")):
-    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}",
-                                  _guarded(yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"], _kind))

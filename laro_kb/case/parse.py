@@ -53,9 +53,9 @@ def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
         errors.append(CaseError(case_id.message, file=file, record=record, field="id", line=case_id.line))
         case_id = default_id
     elif not isinstance(case_id, (str, int)) or isinstance(case_id, bool) or _too_long(case_id, MAX_ID) \
-            or _has_control(str(case_id)):
-        errors.append(CaseError(f"must be text of at most {MAX_ID} characters, with no control characters or lone "
-                                "surrogates", file=file, record=record, field="id"))
+            or _has_control(str(case_id)) or not str(case_id).strip():
+        errors.append(CaseError(f"must be text of 1 to {MAX_ID} characters, not blank, with no control characters "
+                                "or lone surrogates", file=file, record=record, field="id"))
         case_id = default_id
     case_id = str(case_id)
     record = record or case_id

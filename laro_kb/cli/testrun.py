@@ -10,8 +10,6 @@ from dataclasses import replace
 
 import click
 
-from ..author.testing.report import file_line, report_json, report_text
-from ..author.testing.run import run
 from .options import ENGINE_OPTION, KB_OPTION, load
 
 
@@ -32,6 +30,8 @@ def test_command(cases, as_json, coverage, fail_under, kb_dir, engine):
 
     Example: laro-kb test tests/cases/
     """
+    from ..author.testing.report import file_line, report_json, report_text  # imported by this command alone
+    from ..author.testing.run import run
     kb = load(kb_dir, engine)
     progress = None if as_json else (lambda f, rs, done, total: click.echo(file_line(f, rs, done, total)))
     result = run(kb, cases, coverage=coverage or fail_under is not None, on_file=progress)

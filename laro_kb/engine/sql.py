@@ -219,6 +219,24 @@ class SQLProgram:
     def clear_statements(self) -> list[str]:
         return [f"DELETE FROM {table(key)}" for key in list(FACT_TABLES) + self.dynamic]
 
+    def to_json(self) -> dict:
+        """The program as JSON data (laro_kb.engine.cache keeps it): :meth:`from_json` gives it back, equal."""
+        return {"dialect": self.dialect.name, "coded": self.dialect.coded, "static": self.static,
+                "dynamic": self.dynamic, "steps": self.steps, "demands": sorted(self.demands), "query": self.query,
+                "codes": None if self.codebook is None else self.codebook.codes}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SQLProgram":
+        dialect = CODED_DUCKDB if data["coded"] and data["dialect"] == "duckdb" else DIALECTS[data["dialect"]]
+        codebook = None
+        if data["codes"] is not None:
+            codebook = Codebook()
+            codebook.codes = {str(t): int(c) for t, c in data["codes"].items()}
+            codebook.texts = {c: t for t, c in codebook.codes.items()}
+        return cls(dialect, {str(k): [tuple(map(str, r)) for r in rows] for k, rows in data["static"].items()},
+                   [str(k) for k in data["dynamic"]], [(str(k), str(q)) for k, q in data["steps"]],
+                   set(map(str, data["demands"])), str(data["query"]), codebook)
+
     def script(self) -> str:
         """The whole program as one SQL script, in four parts: the schema, the kb's rows, the steps that decide
         (run them once the patient facts are loaded), and the statements that empty the tables for the next run."""

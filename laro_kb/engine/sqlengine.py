@@ -31,7 +31,7 @@ def forkable() -> bool:
 class SQLEngine:
     """One database holding the compiled program of a kb."""
 
-    def __init__(self, program: SQLProgram):
+    def __init__(self, program: SQLProgram, image: Optional[bytes] = None):
         self.program = program
         self.dialect = program.dialect.name
         self._lock = threading.Lock()
@@ -39,6 +39,8 @@ class SQLEngine:
             self._db = sqlite3.connect(":memory:", check_same_thread=False, cached_statements=1024)
             for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY"):
                 self._db.execute(f"PRAGMA {pragma}")
+            if image is not None:  # the database this program built before (image()), tables, rows and statistics
+                self._db.deserialize(image)
         elif self.dialect == "duckdb":
             import duckdb  # imported only when asked for: it costs about 0.2 s
             global _DUCKDB_OPENED
@@ -46,22 +48,13 @@ class SQLEngine:
             self._db = duckdb.connect(":memory:", config={"threads": 1})
         else:
             raise KBError(f"laro-kb runs SQL in sqlite or duckdb, not {self.dialect} (print it with laro-kb sql)")
-        for sql in program.create_statements():
-            self._db.execute(sql)
         self._codes = program.codebook
-        for key in program.static:
-            rows = program.rows(key)
-            self._insert(key, [list(col) for col in zip(*rows)] if rows else [])
-        if self._codes is not None:  # every string code the kb's values have: the text table's fixed rows
-            self._insert(TEXT, [list(self._codes.texts), list(self._codes.texts.values())])
-        # the value of each of those codes, decoded once (the codebook is complete once the static rows are coded)
-        self._values = {} if self._codes is None else {c: decode(t) for c, t in self._codes.texts.items()}
         self._per_case = [table(key) for key in list(FACT_TABLES) + program.dynamic]
         self._demands = {table(key) for key in program.demands}
-        for sql in program.index_statements():
-            self._db.execute(sql)
-        if self.dialect == "sqlite":
-            self._analyze()
+        if image is None:
+            self._build()
+        # the value of each of those codes, decoded once (the codebook is complete once the static rows are coded)
+        self._values = {} if self._codes is None else {c: decode(t) for c, t in self._codes.texts.items()}
         self._clear = program.clear_statements()
         if self._codes is not None:  # a run's own strings (its case ids, say) leave the text table with it
             self._clear.append(f"DELETE FROM {table(TEXT)} WHERE c0 > {2 * len(self._codes.codes)}")
@@ -76,6 +69,29 @@ class SQLEngine:
         case_id = "c0" if self._codes is not None else "substr(c0, 2)"
         self._report = (f"SELECT {case_id}, c1, c2, c3, c4 FROM "
                         f"{'(' + program.query + ')' if program.query else table(REPORT)}")
+
+    def _build(self) -> None:
+        """Create the program's tables, load the kb's rows and index them."""
+        program = self.program
+        for sql in program.create_statements():
+            self._db.execute(sql)
+        for key in program.static:
+            rows = program.rows(key)
+            self._insert(key, [list(col) for col in zip(*rows)] if rows else [])
+        if self._codes is not None:  # every string code the kb's values have: the text table's fixed rows
+            self._insert(TEXT, [list(self._codes.texts), list(self._codes.texts.values())])
+        for sql in program.index_statements():
+            self._db.execute(sql)
+        if self.dialect == "sqlite":
+            self._analyze()
+
+    def image(self) -> Optional[bytes]:
+        """The database as built, before any case, as bytes that ``SQLEngine(program, image)`` starts from (SQLite
+        only: None for DuckDB)."""
+        if self.dialect != "sqlite":
+            return None
+        with self._lock:
+            return self._db.serialize()
 
     def _analyze(self) -> None:
         """Statistics for SQLite's planner: measured for the kb's tables; for the patient and derived tables, which
@@ -176,10 +192,11 @@ class SQLDecider:
     name = "sql"
     MANY = 200  # cases at once from which DuckDB is faster than SQLite
 
-    def __init__(self, engine, statements: list[Statement], derived: Optional[dict[str, list[tuple]]] = None):
-        self._reference = engine  # the pyDatalog engine holding the kb's static predicates, materialized
-        self.statements = statements
-        self._derived = derived or {}  # the rows that materialization derived, by predicate
+    def __init__(self, source, cache=None):
+        # () -> (the pyDatalog engine holding the kb's static predicates, materialized; the kb's statements; the rows
+        # that materialization derived, by predicate): called only for a program that is not compiled yet
+        self._source = source
+        self._cache = cache  # a laro_kb.engine.cache.Entry: the programs compiled for this kb by earlier processes
         self._programs: dict[tuple[str, frozenset[str], bool], Optional[SQLProgram]] = {}
         self._databases: dict[tuple[str, frozenset[str], bool], Optional[SQLEngine]] = {}
         self._inherited: list[dict] = []  # the databases of the processes this one was forked from (forked())
@@ -188,17 +205,24 @@ class SQLDecider:
     def program(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> SQLProgram:
         """The compiled program for ``dialect`` (its static rows as the reference engine derived them), without the
         report rows of the kinds in ``omit``, its values coded as integers if ``coded``."""
-        return compile_sql(self.statements, static_rows(self._reference, self.statements, self._derived), dialect,
-                           omit=omit, coded=coded)
+        engine, statements, derived = self._source()
+        return compile_sql(statements, static_rows(engine, statements, derived), dialect, omit=omit, coded=coded)
 
     def _compiled(self, key: tuple[str, frozenset[str], bool]) -> Optional[SQLProgram]:
         """The program for ``key``, compiled once (None: a coded one, when the kb has a value that cannot be
-        coded). Called with the lock held."""
+        coded), or read from the cache. Called with the lock held."""
         if key not in self._programs:
+            cached = self._cache.program(key) if self._cache is not None else None
+            if cached is not None:
+                self._programs[key] = cached
+                return cached
             try:
                 self._programs[key] = self.program(*key)
             except NotCodable:
                 self._programs[key] = None
+            else:
+                if self._cache is not None:
+                    self._cache.save_program(key, self._programs[key])
         return self._programs[key]
 
     def database(self, dialect: str, omit: frozenset[str] = frozenset(), coded: bool = False) -> Optional[SQLEngine]:
@@ -208,7 +232,13 @@ class SQLDecider:
         with self._lock:
             if key not in self._databases:
                 prog = self._compiled(key)
-                self._databases[key] = None if prog is None else SQLEngine(prog)
+                image = self._cache.image(key) if self._cache is not None and prog is not None else None
+                db = None if prog is None else SQLEngine(prog, image)
+                if db is not None and image is None and self._cache is not None:
+                    built = db.image()
+                    if built is not None:
+                        self._cache.save_image(key, built)
+                self._databases[key] = db
             return self._databases[key]
 
     def compile(self) -> None:

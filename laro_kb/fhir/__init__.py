@@ -10,7 +10,27 @@ May import: ``case/``, ``knowledge/`` and ``errors.py``. It sits beside the engi
 decides nothing, and renders nothing (FHIR out is ``render/fhir.py``).
 """
 
-from .mapping import Extract, case_from_fhir, extract, is_fhir
-from .resources import Resource, Resources, read_resources
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+
+def is_fhir(data: Any) -> bool:
+    """FHIR input is recognized by its resourceType (a Bundle, or a single resource)."""
+    return isinstance(data, Mapping) and isinstance(data.get("resourceType"), str)
+
+
+# the rest is imported when first used: fhir.resources' models cost a process that reads no FHIR about 0.1 s
+_LAZY = {"Extract": "mapping", "case_from_fhir": "mapping", "extract": "mapping",
+         "Resource": "resources", "Resources": "resources", "read_resources": "resources"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Extract", "Resource", "Resources", "case_from_fhir", "extract", "is_fhir", "read_resources"]

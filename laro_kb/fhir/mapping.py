@@ -66,11 +66,6 @@ class Extract:
     notes: tuple[str, ...] = ()
 
 
-def is_fhir(data: Any) -> bool:
-    """FHIR input is recognized by its resourceType (a Bundle, or a single resource)."""
-    return isinstance(data, Mapping) and isinstance(data.get("resourceType"), str)
-
-
 def case_from_fhir(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None, record: Optional[str] = None,
                    today: Optional[date] = None) -> Case:
     """The validated case a FHIR Bundle (or prefetch) states; CaseError naming the resource and element if not."""

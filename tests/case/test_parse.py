@@ -172,3 +172,11 @@ def test_every_problem_of_a_case_is_reported_at_once_with_its_field_and_suggesti
         (True, "many", "history.prior_therapies", "chemotherapy"),
         (True, "many", "history.prior_therapies", None)]
     assert len(str(err).splitlines()) == 5 and "'aspirin' is not a valid term" in str(err)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u3000"])
+def test_a_blank_case_id_is_refused_naming_the_field_not_taken_as_an_id(kb, blank):
+    with pytest.raises(CaseError) as exc:
+        kb.parse_case({"id": blank, "patient": {"age": 58}}, file="cases.jsonl", record="cases.jsonl:3")
+    assert (exc.value.file, exc.value.record, exc.value.field) == ("cases.jsonl", "cases.jsonl:3", "id")
+    assert "not blank" in exc.value.message

@@ -268,8 +268,8 @@ def test_every_bad_line_of_json_lines_becomes_an_error_record_and_the_batch_goes
         "a field given twice": ("patient.age", "is given twice: as 'patient.age' and as 'age' inside 'patient'; "
                                                "give it once"),
         "nesting too deep": (None, "is nested too deeply to be a case"),
-        "a lone surrogate": ("id", "must be text of at most 200 characters, with no control characters or lone "
-                                   "surrogates"),
+        "a lone surrogate": ("id", "must be text of 1 to 200 characters, not blank, with no control characters "
+                                   "or lone surrogates"),
         "bytes that are not UTF-8": (None, "is not UTF-8 text (byte 8)"),
     }
 

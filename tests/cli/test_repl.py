@@ -141,7 +141,7 @@ def test_ctrl_c_at_the_prompt_cancels_the_line_and_keeps_the_case(tmp_path):
 def test_set_id_renames_the_case_and_is_validated_like_a_case_file(kb, tmp_path):
     out = session(kb, f"set id r1 age 58\nshow\nset id {'x' * 1000}\nsave {tmp_path}/c.json\nquit\n")
     assert "case r1\n  patient.age = 58\n" in out
-    assert out.count("error: ") == 1 and "error: record r1: field 'id': must be text of at most" in out
+    assert out.count("error: ") == 1 and "error: record r1: field 'id': must be text of 1 to 200" in out
     assert json.loads((tmp_path / "c.json").read_text()) == {"id": "r1", "patient": {"age": 58}}
 
 
