@@ -25,6 +25,8 @@ class CriterionStatus:
     status: str  # met, not_met, unknown; for an exclusion: excluded, clear, unknown
     label: str
     missing: tuple[str, ...] = ()  # fields whose documentation could settle an unknown criterion
+    derived_from: tuple[str, ...] = ()  # the criteria a derivation of the policy's words settled it from (none:
+    # its own documented fields settled it, or nothing did)
 
     @property
     def blocking(self) -> bool:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 ENGINES = ("sql", "pydatalog")
-SUMMARY_OMITS = frozenset({"status"})  # report rows a Summary does without: each criterion's status
+SUMMARY_OMITS = frozenset({"status", "derived"})  # report rows a Summary does without: the criteria's statuses
 FORMATS = tuple(RENDERERS) + tuple(LETTERS)  # the formats of an explanation (laro-kb why --format)
 DEFAULT_ENGINE = "sql"  # the fastest engine that agrees with the reference on every case (tests/engine/test_sql.py)
 FIXED_CLOCK = "LARO_KB_DECIDED_AT"  # an environment variable that fixes decided_at, for reproducible outputs
@@ -298,9 +298,12 @@ class KnowledgeBase:
         """A Decision from the kb's report/5 rows for one case."""
         outcome, verdicts, assessed, months, notes, asks = [], [], [], [], [], []
         gaps: dict[tuple[str, str], list] = {}
+        derived: dict[str, list[str]] = {}  # criterion -> the criteria a derivation settled it from
         for _, kind, a, b, c in rows:
             if kind == "status":
                 assessed.append((a, b, c))
+            elif kind == "derived":
+                derived.setdefault(a, []).append(b)
             elif kind == "gap":
                 gaps.setdefault((a, b), []).append(c)
             elif kind == "verdict":
@@ -315,7 +318,8 @@ class KnowledgeBase:
                 asks.append(a)
         if len(outcome) != 1:
             raise KBError(f"the kb derived {len(outcome)} decisions for one case ({outcome}); expected exactly one")
-        return Decision(case, outcome[0], self._results(verdicts, assessed, gaps), months[0] if months else None,
+        return Decision(case, outcome[0], self._results(verdicts, assessed, gaps, derived),
+                        months[0] if months else None,
                         tuple(sorted(notes)), self, tuple(sorted(asks)), audit)
 
     def explain(self, case: Union[Case, dict, str, Path], pathways: Optional[list[str]] = None, changes: bool = True):
@@ -332,17 +336,19 @@ class KnowledgeBase:
                               f"{'; '.join(problems)} (decide with --engine pydatalog, and report this)")
         return explanation
 
-    def _results(self, verdicts, assessed, gaps) -> tuple[PathwayResult, ...]:
-        statuses = self._statuses  # one immutable CriterionStatus per (pathway, criterion, status, missing), shared
+    def _results(self, verdicts, assessed, gaps, derived) -> tuple[PathwayResult, ...]:
+        statuses = self._statuses  # one immutable CriterionStatus per (pathway, criterion, status, missing, ...), shared
         criteria: dict[str, list] = {}
         for p, k, s in assessed:
             missing = tuple(sorted(set(gaps[(p, k)]))) if (p, k) in gaps else ()
-            key = (p, k, s, missing)
+            sources = tuple(sorted(derived[k])) if k in derived else ()
+            key = (p, k, s, missing, sources)
             status = statuses.get(key)
             if status is None:
                 crit = self.criteria.get(k)
                 dimension = self.links.get((p, k), "requires")
-                status = statuses[key] = CriterionStatus(k, dimension, s, crit.label if crit else k, missing)
+                status = statuses[key] = CriterionStatus(k, dimension, s, crit.label if crit else k, missing,
+                                                         sources)
             criteria.setdefault(p, []).append(status)
         results = []
         for p, v in verdicts:

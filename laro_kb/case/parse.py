@@ -23,7 +23,7 @@ from .suggest import nearest, nearest_term
 
 ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 ICD10_NO_DOT = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{1,4}$")  # C349: the dot goes after the third character
-SECTION, ICD10_FIELD = "diagnosis.section", "diagnosis.icd10"
+SECTION, SUBSECTION, ICD10_FIELD = "diagnosis.section", "diagnosis.subsection", "diagnosis.icd10"
 MAX_LISTED = 12  # a refused term lists the valid terms when there are at most this many
 MAX_TEXT = 2000
 MAX_ID = 200
@@ -85,11 +85,15 @@ def parse_case(data: Any, vocabulary: Vocabulary, *, file: Optional[str] = None,
             written[name] = tuple(value) if isinstance(value, list) else value
             aliases.update((name, w, t) for w, t in names)
     values = {k: v for k, v in values.items() if v is not None}
-    derived = ()
+    derived: tuple[tuple[str, str], ...] = ()
     if SECTION not in values and ICD10_FIELD in values and SECTION in vocabulary.fields:
         proposed = vocabulary.section_of_code(values[ICD10_FIELD])
         if proposed is not None:  # the kb's code table places the code in one section
             values[SECTION], derived = proposed, ((SECTION, ICD10_FIELD),)
+    if SUBSECTION not in values and SECTION in values and ICD10_FIELD in values and SUBSECTION in vocabulary.fields:
+        proposed = vocabulary.subsection_of_code(values[ICD10_FIELD], values[SECTION])
+        if proposed is not None:  # ... and in one subsection of the case's section
+            values[SUBSECTION], derived = proposed, derived + ((SUBSECTION, ICD10_FIELD),)
     if not errors:
         errors += _check_consistency(values, vocabulary, file, record)
     if len(errors) == 1:

@@ -11,7 +11,8 @@ What is specialised, rule for rule from ``logic.dl`` (the comments there give th
 
 - per criterion ``k``: ``h_k(C)`` (holds), ``f_k(C)`` (fails), ``u_k(C)`` (unknown), ``m_k(C, F)`` (missing),
   ``st_k`` / ``xs_k`` (its status as a requirement / an exclusion), ``acc_k_i(V)`` (the terms it accepts, the
-  therapy hierarchy expanded) and, for a derived criterion, ``blk_k(C)`` (its derivation is blocked);
+  therapy hierarchy expanded) and, for a derived criterion, ``blk_k(C)`` (its derivation is blocked) and its rows of
+  ``settled(C, K, S)`` (the derivation from ``S`` settled it);
 - per pathway ``p``: ``met_p``, ``closed_p``, ``v_p(C, V)`` (its verdict), ``pa_p(C, K, S)`` (its criteria's
   statuses), ``pg_p(C, K, F)`` (its gaps), ``offsub_p`` / ``offind_p`` (its subsection / indication fails);
 - the candidate index: ``out(C, T, P, A, B)``, the verdict, status and gap rows of the candidates, dispatched on the
@@ -38,7 +39,7 @@ PREFIX = "lk_"
 SECTION_FIELD = "diagnosis.section"  # the candidate index of logic.dl's candidate/2 rules
 BOUNDS = {"at_least": (">=", "<"), "more_than": (">", "<="), "at_most": ("<=", ">"), "less_than": ("<", ">=")}
 # the pathway layer of logic.dl, replaced by this module; the layer above it is copied with these renamings
-REPLACED = frozenset({"verdict/3", "assessed/4", "gap/4", "ask/2"})
+REPLACED = frozenset({"verdict/3", "assessed/4", "gap/4", "ask/2", "settled/3"})
 COPIED = ("report/5", "decision/2", "approvable/1", "pendable/1", "authorization/2")
 COMPILED_LAYER = frozenset({
     "kind_of/2", "form/2", "holds/2", "fails/2", "holds_by/3", "fails_by/3", "any_open/2", "all_open/2",
@@ -124,6 +125,8 @@ class Compiler:
         w = _Writer()
         for k in self.criteria:
             self._criterion(w, k)
+        if not self.implied and not self.ruled_out:  # no derivation: settled is defined, and never true
+            w.rule(_a(PREFIX + "settled", C, "", ""), _a("case", C), _a("case", C, negated=True))
         for p in self.pathways:
             self._pathway(w, p)
         self._dispatch(w)
@@ -186,6 +189,7 @@ class Compiler:
             w.rule(blocked, _a("case", C), _a("case", C, negated=True))
         for head, s in sources:
             w.rule(head, _a(self.c("h", s), C), _not(blocked))
+            w.rule(_a(PREFIX + "settled", C, k, s), _a(self.c("h", s), C), _not(blocked))
 
     def _pathway(self, w: _Writer, p: str) -> None:
         req, exc = self.requires.get(p, []), self.exclusion.get(p, [])

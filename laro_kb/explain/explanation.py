@@ -45,6 +45,7 @@ class CriterionExplanation:
     parts: tuple["CriterionExplanation", ...]  # for any-of / all-of / not criteria
     proof: Optional[TraceNode]
     derived: Optional["Derived"] = None  # settled by derivation from another criterion, not by its own fields
+    blocked: tuple["Blocked", ...] = ()  # derivations whose source holds but which do not apply, and why
 
     @property
     def documented_not_met(self) -> bool:
@@ -57,6 +58,19 @@ class Derived:
     status from ``source``, which holds, while none of its own fields is documented."""
     derivation: Derivation
     source: CriterionExplanation  # the criterion it follows from, with the facts that meet it
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A derivation that would settle a criterion, whose source holds, but which does not apply: a criterion of its
+    ``unless`` holds (``by``: "primary treatment" is not inferred from first-line therapy once progression on
+    systemic therapy is documented), or the criterion's own fields are documented (``documented``), which then
+    decide it. Shown where it explains something: always for ``by``, and for documented fields when the criterion
+    is still unknown."""
+    derivation: Derivation
+    source: CriterionExplanation  # the criterion it would follow from, which holds
+    by: Optional[CriterionExplanation]  # the criterion of ``unless`` that holds
+    documented: tuple[str, ...] = ()  # the criterion's own fields that the case documents
 
 
 @dataclass(frozen=True)
@@ -154,9 +168,11 @@ def _criterion(kb, tracer: Tracer, case: Case, pid: Optional[str], k: str, dim: 
     missing = tuple(sorted({a[2] for a, _ in tracer.prove("missing", CID, k, None)})) if status == "unknown" else ()
     parts = tuple(_criterion(kb, tracer, case, None, p, "part")
                   for p in (crit.parts if crit else ()))
+    derived = _derived(kb, tracer, case, k, proof)
+    blocked = _blocked(kb, tracer, case, k, status) if derived is None else ()
     return CriterionExplanation(k, dim, status, crit.label if crit else k, crit.describe() if crit else k,
                                 crit.text if crit else None, facts, _comparisons(proof), missing, parts, proof,
-                                _derived(kb, tracer, case, k, proof))
+                                derived, blocked)
 
 
 def _derived(kb, tracer: Tracer, case: Case, k: str, proof: Optional[TraceNode]) -> Optional[Derived]:
@@ -170,6 +186,24 @@ def _derived(kb, tracer: Tracer, case: Case, k: str, proof: Optional[TraceNode])
                               Derivation(k, kind, source, (), ""))
             return Derived(derivation, _criterion(kb, tracer, case, None, source, "source"))
     return None
+
+
+def _blocked(kb, tracer: Tracer, case: Case, k: str, status: str) -> tuple[Blocked, ...]:
+    """The derivations of ``k`` whose source holds but which the trace shows blocked (logic.dl ``blocked/2``), with
+    what blocks each: a criterion of its ``unless`` that holds, or ``k``'s own documented fields."""
+    out = []
+    for d in kb.derivations.get(k, ()):
+        if not tracer.proof("holds", CID, d.source) or not tracer.proof("blocked", CID, k):
+            continue
+        by = next((b for b in d.unless if tracer.proof("holds", CID, b)), None)
+        documented = tuple(sorted({f for (_, f), _ in tracer.prove("depends_on", k, None)
+                                   if tracer.prove("known", CID, f)}))
+        if by is None and (status != "unknown" or not documented):
+            continue  # its own documented fields decided it: nothing to explain
+        out.append(Blocked(d, _criterion(kb, tracer, case, None, d.source, "source"),
+                           _criterion(kb, tracer, case, None, by, "blocker") if by is not None else None,
+                           documented if by is None else ()))
+    return tuple(out)
 
 
 def _as_written(case: Case, e: Evidence) -> Evidence:

@@ -48,6 +48,17 @@ def disagreements(decision, explanation: Explanation, engine: str) -> list[str]:
            for p in explanation.pathways if p.id in verdicts and verdicts[p.id] != p.verdict]
     if decision.outcome != explanation.outcome:
         out.append(f"decision: tracer says {explanation.outcome}, {engine} engine says {decision.outcome}")
+    sources = {(p.id, c.criterion): c.derived_from for p in decision.pathways for c in p.criteria}
+    for p in explanation.pathways:  # a criterion met by derivation in the decision is met by one in the trace
+        for c in p.criteria:
+            decided = sources.get((p.id, c.criterion))
+            if decided is None:
+                continue
+            traced = c.derived.source.criterion if c.derived is not None else None
+            if (traced is None) != (not decided) or (traced is not None and traced not in decided):
+                out.append(f"{p.id} {c.criterion}: tracer says it was settled "
+                           f"{'by derivation from ' + traced if traced else 'by its own fields'}, {engine} engine "
+                           f"says {'by derivation from ' + ', '.join(decided) if decided else 'by its own fields'}")
     return out
 
 

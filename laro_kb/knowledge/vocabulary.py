@@ -156,12 +156,23 @@ class Vocabulary:
         """The policy section the kb's code table (kb/codes.dl) gives an ICD-10 code, or None: the code's own row,
         else the row of the nearest code it falls under (C25.0 under C25); None when that row names several
         sections (C71.0: cns and pediatric_cns) or none."""
-        rows = [c for c, row in self.codes.items() if row.sections
-                and (code == c or code.startswith(c if "." in c else c + ".") or ("." in c and code.startswith(c)))]
-        if not rows:
-            return None
-        sections = self.codes[max(rows, key=len)].sections
+        sections = self._nearest_row(code, "sections")
         return sections[0] if len(sections) == 1 else None
+
+    def subsection_of_code(self, code: str, section: str) -> Optional[str]:
+        """The subsection of ``section`` that the code table gives an ICD-10 code (its own row, else the row of the
+        nearest code it falls under that names subsections: C23 gallbladder, C22.1 intrahepatic
+        cholangiocarcinoma), or None: no row names one, it names several, or one of another section."""
+        subsections = self._nearest_row(code, "subsections")
+        if len(subsections) != 1 or self.subsection_of.get(subsections[0]) != section:
+            return None
+        return subsections[0]
+
+    def _nearest_row(self, code: str, column: str) -> tuple[str, ...]:
+        """``column`` of the code table's row for ``code``, else of the nearest code it falls under with one."""
+        rows = [c for c, row in self.codes.items() if getattr(row, column)
+                and (code == c or code.startswith(c if "." in c else c + ".") or ("." in c and code.startswith(c)))]
+        return getattr(self.codes[max(rows, key=len)], column) if rows else ()
 
     def term(self, field: str, word) -> Optional[str]:
         """The term of ``field`` that ``word`` names: the term itself, in any case and with spaces, hyphens or

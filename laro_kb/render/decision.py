@@ -25,7 +25,7 @@ def decision_text(d: Decision) -> str:
         lines.append(f"Authorization period: {d.authorization_months} months")
         lines.append("Approved under:")
         for p in d.approved:
-            lines += _pathway_lines(p)
+            lines += _pathway_lines(d, p)
     elif d.outcome == "pend":
         if d.asks:
             lines.append("The cancer type is not documented: ask for it first (the policy section), then the facts "
@@ -34,7 +34,7 @@ def decision_text(d: Decision) -> str:
         if d.pending:
             lines.append("No pathway is met on the documented facts; these could still be met if documented:")
         for p in d.pending:
-            lines += _pathway_lines(p)
+            lines += _pathway_lines(d, p)
             lines.append(f"    ask for: {', '.join(p.needs)}")
     else:
         lines.append("No candidate pathway can be met, whatever the undocumented facts are.")
@@ -62,12 +62,19 @@ def derived_note(d: Decision, name: str, source: str) -> str:
             f"(not documented; document {name} if the cancer is another)")
 
 
-def _pathway_lines(p: PathwayResult) -> list[str]:
+def _pathway_lines(d: Decision, p: PathwayResult) -> list[str]:
     out = [f"  {p.id}  {p.pathway.heading}  ({p.pathway.citation})"]
     for c in p.criteria:
         extra = f"  [document: {', '.join(c.missing)}]" if c.missing else ""
-        out.append(f"    {MARK.get(c.status, '?')} {c.dimension}: {c.label} ({c.status}){extra}")
+        how = f", by derivation from: {'; '.join(_label(d, k) for k in c.derived_from)}" if c.derived_from else ""
+        out.append(f"    {MARK.get(c.status, '?')} {c.dimension}: {c.label} ({c.status}{how}){extra}")
     return out
+
+
+def _label(d: Decision, k: str) -> str:
+    """A criterion's words, as the kb that made the decision labels it."""
+    crit = getattr(d.kb, "criteria", {}).get(k)
+    return crit.label if crit is not None and crit.label else k
 
 
 def decision_dict(d: Decision) -> dict:
@@ -102,7 +109,7 @@ def pathway_result_dict(p: PathwayResult) -> dict:
         "subsection": p.pathway.subsection_heading,
         "citation": p.pathway.citation,
         "criteria": [{"criterion": c.criterion, "dimension": c.dimension, "status": c.status, "label": c.label,
-                      "missing": list(c.missing)} for c in p.criteria],
+                      "missing": list(c.missing), "derived_from": list(c.derived_from)} for c in p.criteria],
         "needs": list(p.needs),
     }
 

@@ -8,9 +8,10 @@ leaves, to depth - 3 levels.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Optional
 
-from ..explain.explanation import SCHEMA, CriterionExplanation, Evidence, Explanation, PathwayExplanation
+from ..explain.explanation import SCHEMA, Blocked, CriterionExplanation, Evidence, Explanation, PathwayExplanation
 from ..explain.trace import TraceNode
 from ..knowledge.vocabulary import show_value as show
 
@@ -31,8 +32,11 @@ def evidence(c: CriterionExplanation, show=show) -> str:
     comps = f" ({'; '.join(c.comparisons)})" if c.comparisons else ""
     if c.derived is not None:
         return derivation_text(c, f"{facts}{comps}")
+    blocked = "".join("; " + blocked_text(b) for b in c.blocked)
     if c.status == "unknown":
-        return "not documented: " + ", ".join(c.missing) if c.missing else "unknown"
+        return ("not documented: " + ", ".join(c.missing) if c.missing else "unknown") + blocked
+    if blocked:
+        return (evidence(replace(c, blocked=()), show) or c.status.replace("_", " ")) + blocked
     if c.status == "not_met":
         base = f"documented {facts}{comps}" if facts else "not met"
         return f"{base}; requires {c.rule}" if not c.parts else base
@@ -48,6 +52,14 @@ def derivation_text(c: CriterionExplanation, documented: str = "") -> str:
     words = "; ".join(f'"{t}"' for t in d.texts)
     return (f"{d.settles} by derivation from {c.derived.source.label}" + (f" ({documented})" if documented else "")
             + (f": {d.reason}" if d.reason else "") + (f"; the policy's words: {words}" if words else ""))
+
+
+def blocked_text(b: Blocked) -> str:
+    """A derivation that does not apply, in words: what it would follow from, and what stops it."""
+    would = "imply it" if b.derivation.kind == "implied" else "rule it out"
+    why = (f"{b.by.label} holds, which stops that reading" if b.by is not None
+           else f"its own fields are documented ({', '.join(b.documented)}), and they decide it")
+    return f"{b.source.label} would {would}, but {why}"
 
 
 def evidence_value(e: Evidence, show=show) -> str:
@@ -91,7 +103,8 @@ def _criterion_lines(c: CriterionExplanation, number: str, level: int, depth: in
     status = c.status.replace("_", " ")
     text = f' "{c.text}"' if c.text else ""
     ev = evidence(c)
-    dim = {"part": "", "source": "derived from: "}.get(c.dimension, f"{c.dimension}: ")
+    dim = {"part": "", "source": "derived from: ", "blocker": "not derived, since: "}.get(c.dimension,
+                                                                                       f"{c.dimension}: ")
     out = [f"{indent}{number} [{status}] {dim}{c.label}{': ' + ev if ev else ''}{text} {cite}"]
     if depth >= 3:
         for j, part in enumerate(_below(c), 1):
@@ -102,8 +115,10 @@ def _criterion_lines(c: CriterionExplanation, number: str, level: int, depth: in
 
 
 def _below(c: CriterionExplanation) -> tuple[CriterionExplanation, ...]:
-    """What a criterion's line shows under it: its parts, and the criterion a derivation settled it from."""
-    return c.parts + ((c.derived.source,) if c.derived is not None else ())
+    """What a criterion's line shows under it: its parts, the criterion a derivation settled it from, and the
+    criteria that stop a derivation."""
+    return (c.parts + ((c.derived.source,) if c.derived is not None else ())
+            + tuple(b.by for b in c.blocked if b.by is not None))
 
 
 def _proof_lines(node: TraceNode, prefix: str, level: int, remaining: int, cite: str) -> list[str]:
@@ -149,7 +164,8 @@ def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
     status = {"met": "met", "not_met": "**not met**", "unknown": "**not documented**", "excluded": "**excluded**",
               "clear": "clear"}[c.status]
     name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "derived from: " if
-                                         c.dimension == "source" else "") + c.label
+                                         c.dimension == "source" else "not derived, since: " if
+                                         c.dimension == "blocker" else "") + c.label
     if c.text and level == 0:
         name += f" (\"{c.text}\")"
     rows = [f"| {_md(name)} | {status} | {_md(evidence(c, _md_scalar))} |"]
@@ -239,6 +255,10 @@ def _criterion_dict(c: CriterionExplanation, depth: int) -> dict:
         dv = c.derived.derivation
         d["derived"] = {"kind": dv.kind, "from": dv.source, "reason": dv.reason, "policy_text": list(dv.texts),
                         "unless": list(dv.unless), "source": _criterion_dict(c.derived.source, depth)}
+    if c.blocked:
+        d["blocked"] = [{"kind": b.derivation.kind, "from": b.derivation.source, "text": blocked_text(b),
+                         "by": _criterion_dict(b.by, depth) if b.by is not None else None,
+                         "documented": list(b.documented)} for b in c.blocked]
     if depth >= 4 and c.proof is not None:
         d["trace"] = trace_dict(c.proof, depth - 3)
     return d

@@ -180,3 +180,35 @@ def test_a_blank_case_id_is_refused_naming_the_field_not_taken_as_an_id(kb, blan
         kb.parse_case({"id": blank, "patient": {"age": 58}}, file="cases.jsonl", record="cases.jsonl:3")
     assert (exc.value.file, exc.value.record, exc.value.field) == ("cases.jsonl", "cases.jsonl:3", "id")
     assert "not blank" in exc.value.message
+
+
+def test_an_icd10_code_proposes_the_subsection_of_the_cases_section_and_says_so(kb):
+    base = {"id": "c23", "diagnosis": {"icd10": "C23", "section": "biliary"}}
+    case = kb.parse_case(base)
+    assert case.get("diagnosis.subsection") == "gallbladder"
+    assert case.derived == (("diagnosis.subsection", "diagnosis.icd10"),)
+    # with no section, the code proposes both, the subsection within the proposed section
+    both = kb.parse_case({"id": "c22", "diagnosis": {"icd10": "C22.1"}})
+    assert (both.get("diagnosis.section"), both.get("diagnosis.subsection")) == (
+        "biliary", "intrahepatic_cholangiocarcinoma")
+    assert both.derived == (("diagnosis.section", "diagnosis.icd10"), ("diagnosis.subsection", "diagnosis.icd10"))
+    # a documented subsection is never replaced; a code of another section, or with no subsection, proposes none
+    documented = kb.parse_case({"id": "d", "diagnosis": {"icd10": "C23", "section": "biliary",
+                                                          "subsection": "extrahepatic_cholangiocarcinoma"}})
+    assert (documented.get("diagnosis.subsection"), documented.derived) == ("extrahepatic_cholangiocarcinoma", ())
+    other = kb.parse_case({"id": "o", "diagnosis": {"icd10": "C23", "section": "soft_tissue_sarcoma"}})
+    assert (other.get("diagnosis.subsection"), other.derived) == (None, ())
+    none = kb.parse_case({"id": "n", "diagnosis": {"icd10": "C25"}})
+    assert (none.get("diagnosis.section"), none.get("diagnosis.subsection")) == ("pancreatic", None)
+
+
+def test_a_proposed_subsection_narrows_the_candidates_and_the_decision_notes_it(kb):
+    data = {"id": "c23", "request": "initial", "patient": {"age": 64}, "prescriber": "oncologist",
+            "diagnosis": {"icd10": "C23", "section": "biliary"}, "biomarker": {"ntrk_fusion": "positive"},
+            "disease": {"metastatic": True}, "treatment": {"line": 1, "regimen": "single_agent", "intent": "primary"},
+            "history": {"prior_therapies": [], "progressed_on": []}}
+    d = kb.decide(kb.parse_case(data))
+    assert (d.outcome, [p.id for p in d.approved]) == ("approve", ["biliary.4"])
+    assert not any(p.id.startswith(("biliary.6", "biliary.7")) for p in d.pathways)  # cholangiocarcinoma's
+    assert ("Note: diagnosis.subsection = gallbladder is proposed by diagnosis.icd10 = C23 in the policy's code "
+            "table") in kb.text(d)

@@ -154,3 +154,33 @@ def test_an_exclusion_cleared_by_a_derivation_shows_it_in_text_and_json(kb, gold
     part = next(c for c in parts if c["criterion"] == "pediatric_cns.idh_mutant")
     assert (part["status"], part["derived"]["kind"], part["derived"]["from"], part["derived"]["source"]["status"]) \
         == ("not_met", "ruled_out", "pediatric_cns.h3k27_altered", "met")
+
+
+def test_a_derivation_an_excepting_criterion_stops_says_why_in_text_and_json(kb, golden):
+    """First-line therapy of metastatic disease would imply "primary treatment", but documented progression on
+    chemotherapy stops that reading (unless/2): the criterion stays unknown, and the explanation says why."""
+    from laro_kb.render.explanation import explanation_dict, explanation_text
+    case = case_of(kb, "biliary.yaml", "an unresectable gallbladder patient documented as first-line but with "
+                                       "progression on chemotherapy")
+    e = kb.explain(case, ["biliary.4"])
+    primary = crit(e.pathways[0], "biliary.primary_treatment")
+    (b,) = primary.blocked
+    assert (e.outcome, e.pathways[0].verdict, primary.status, primary.derived) == ("pend", "pending", "unknown", None)
+    assert (b.derivation.source, b.source.status, b.by.criterion, b.by.status, b.documented) == (
+        "biliary.first_line_advanced", "met", "progressed_on_systemic", "met", ())
+    text = explanation_text(e)
+    assert ("primary treatment: not documented: treatment.intent; first-line therapy of unresectable, gross residual "
+            "(R2) or metastatic disease would imply it, but progression on or after systemic therapy holds, which "
+            "stops that reading") in text
+    assert "not derived, since: progression on or after systemic therapy: history.progressed_on = " in text
+    golden("why-blocked-derivation-biliary.txt", text + "\n")
+    (blocked,) = next(c for c in explanation_dict(e)["pathways"][0]["criteria"]
+                      if c["criterion"] == "biliary.primary_treatment")["blocked"]
+    assert (blocked["kind"], blocked["from"], blocked["by"]["criterion"], blocked["documented"]) == (
+        "implied", "biliary.first_line_advanced", "progressed_on_systemic", [])
+
+
+def test_a_derivation_stopped_by_the_criterions_own_documented_field_is_not_shown(kb):
+    case = kb.read_case(EXAMPLES / "biliary-first-line.yaml").with_values(**{"treatment.intent": "adjuvant"})
+    primary = crit(kb.explain(case, ["biliary.4"]).pathways[0], "biliary.primary_treatment")
+    assert (primary.status, primary.derived, primary.blocked) == ("not_met", None, ())

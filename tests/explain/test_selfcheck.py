@@ -47,3 +47,28 @@ def test_a_forged_leaf_or_a_wrong_verdict_is_caught(kb):
     assert any("is not a fact of the case" in x for x in problems)
     wrong = dataclasses.replace(e, pathways=(dataclasses.replace(p, verdict="denied"),))
     assert any("engine says approved" in x for x in verify(kb, wrong))
+
+
+def test_a_decision_that_claims_another_derivation_than_the_trace_is_a_disagreement(kb):
+    """The decision's "met by derivation from S" is held to the trace's proof, both ways."""
+    import dataclasses
+
+    from laro_kb.explain.selfcheck import disagreements
+    from ..conftest import EXAMPLES
+
+    case = kb.read_case(EXAMPLES / "biliary-first-line.yaml")
+    decision, explanation = kb.decide(case), kb.explain(case, changes=False)
+    assert disagreements(decision, explanation, "sql") == []
+
+    def recast(sources):  # the decision with biliary.4's primary treatment settled from ``sources``
+        results = tuple(dataclasses.replace(p, criteria=tuple(
+            dataclasses.replace(c, derived_from=sources) if c.criterion == "biliary.primary_treatment" else c
+            for c in p.criteria)) if p.id == "biliary.4" else p for p in decision.pathways)
+        return dataclasses.replace(decision, pathways=results)
+
+    assert disagreements(recast(()), explanation, "sql") == [
+        "biliary.4 biliary.primary_treatment: tracer says it was settled by derivation from "
+        "biliary.first_line_advanced, sql engine says by its own fields"]
+    assert disagreements(recast(("line.first",)), explanation, "sql") == [
+        "biliary.4 biliary.primary_treatment: tracer says it was settled by derivation from "
+        "biliary.first_line_advanced, sql engine says by derivation from line.first"]

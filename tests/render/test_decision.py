@@ -101,3 +101,24 @@ def test_every_batch_record_carries_the_audit_fields_and_meets_the_schema(kb, tm
         VALIDATOR.validate(rec)
     assert [r.get("decided_at") for r in records] == [DECIDED_AT, DECIDED_AT, None]
     assert {r.get("kb_version") for r in records} == {kb.version, None}
+
+
+def test_a_criterion_met_by_derivation_says_so_and_one_met_by_its_own_field_does_not(kb, tmp_path):
+    """biliary.4's "primary treatment" is met by derivation from first-line therapy of metastatic disease when the
+    intent is undocumented (the example), and by the documented intent when it is given."""
+    derived = decide_json(EXAMPLES / "biliary-first-line.yaml")
+    (p,) = [p for p in derived["pathways"] if p["id"] == "biliary.4"]
+    (c,) = [c for c in p["criteria"] if c["criterion"] == "biliary.primary_treatment"]
+    assert (p["verdict"], c["status"], c["derived_from"]) == ("approved", "met", ["biliary.first_line_advanced"])
+    assert all(not x["derived_from"] for q in derived["pathways"] for x in q["criteria"] if x is not c)
+    documented = tmp_path / "documented.yaml"
+    documented.write_text((EXAMPLES / "biliary-first-line.yaml").read_text()
+                          .replace("treatment: {line: 1,", "treatment: {intent: primary, line: 1,"))
+    own = decide_json(documented)
+    (p,) = [p for p in own["pathways"] if p["id"] == "biliary.4"]
+    (c,) = [c for c in p["criteria"] if c["criterion"] == "biliary.primary_treatment"]
+    assert (p["verdict"], c["status"], c["derived_from"]) == ("approved", "met", [])
+    VALIDATOR.validate(derived)
+    text = kb.text(kb.decide(EXAMPLES / "biliary-first-line.yaml"))
+    label = kb.criteria["biliary.first_line_advanced"].label
+    assert f"primary treatment (met, by derivation from: {label})" in text
