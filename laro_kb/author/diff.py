@@ -5,7 +5,7 @@ compared. The steps:
 
 1. **Statements.** Both versions are parsed (:mod:`laro_kb.knowledge.program`) and compared as sets of statements,
    each without its file and line. Equal sets, and the same policy text (``kb/policy/``), prove that nothing changed:
-   the edit only reordered statements, moved them between files or touched comments.
+   the edit only reordered statements, repeated one, moved them between files or touched comments.
 2. **What decides.** A decision is the kb's ``report/5`` rows for a case. They are computed by the rules that read
    patient facts (the *dynamic* rules) from the rows of the static predicates those rules read (the same inputs the
    SQL program is compiled with, :func:`laro_kb.engine.sql.static_inputs`), and the case is validated against the
@@ -113,7 +113,7 @@ class DiffReport:
 
     @property
     def identical(self) -> bool:
-        """Proved: the same statements (modulo order, files and comments) and the same policy text."""
+        """Proved: the same statements (modulo order, repeats, files and comments) and the same policy text."""
         return not self.statements and not self.policy_changed
 
     @property
@@ -339,8 +339,8 @@ def _show(x: tuple) -> str:
 def report_text(r: DiffReport) -> str:
     lines = [f"laro-kb diff: {r.old} -> {r.new}"]
     if r.identical:
-        lines.append("No change: the two versions have the same statements (modulo order, files and comments) and "
-                     "the same policy text.")
+        lines.append("No change: the two versions have the same statements (modulo order, repeats, files and "
+                     "comments) and the same policy text.")
         return "\n".join(lines)
     if r.statements:
         lines.append(f"{len(r.statements)} statements differ ({', '.join(r.touched)}):")

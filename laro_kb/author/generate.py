@@ -310,9 +310,9 @@ def _all_but_verdicts(kb) -> frozenset[str]:
                      if isinstance(st, Rule) and st.head.key == "report/5") - {"verdict"}
 
 
-def witness_candidates(kb, r: Repairer, pid: str) -> list[Optional[Case]]:
+def witness_candidates(kb, r: Repairer, pid: str, limit: int = MAX_LEAVES) -> list[Optional[Case]]:
     """The cases the witness search of ``pid`` tries, in its order and bound (None for one whose values the
-    vocabulary's conflicts forbid)."""
+    vocabulary's conflicts forbid); the first ``limit`` of them only, when fewer are asked for."""
     try:
         options = [r._options(k, dim != "exclusion", {}) for k, dim in requirements(kb, pid)]
         base = Case(f"witness-{pid}", ())
@@ -320,7 +320,7 @@ def witness_candidates(kb, r: Repairer, pid: str) -> list[Optional[Case]]:
         for merged in _consistent(options, {}, 0, r._kind_of_any):
             case = base.with_values(**concrete(merged, {}, r._kind_of_any))
             out.append(case if _allowed_case(kb, case) else None)
-            if len(out) >= MAX_LEAVES:
+            if len(out) >= min(limit, MAX_LEAVES):
                 break
         return out
     except RecursionError:  # a criterion that is a part of itself (laro-kb check reports it): no witness

@@ -15,6 +15,7 @@ Nothing here decides a case; it reads the loaded kb's facts and the policy file.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from pathlib import Path
 from typing import Optional
@@ -34,6 +35,7 @@ def policy_text(directory) -> Optional[tuple[Path, str]]:
     return (files[0], files[0].read_text(encoding="utf-8")) if files else None
 
 
+@functools.lru_cache(maxsize=8192)  # a policy's sections and sentences, normalized once per process
 def normalize(text: str) -> str:
     """Lower case words only: list markers ("- 3.", "a)"), punctuation and whitespace removed."""
     text = text.translate(SUPERSCRIPTS)
@@ -129,7 +131,6 @@ def segments(text: str) -> list[str]:
 
 def _texts(kb, where, lines, blocks, path) -> list[Finding]:
     whole = normalize("\n".join(lines))
-    sentences = [s for s in re.split(r"(?<=[.;:])\s+|\n+", "\n".join(lines)) if len(normalize(s)) > 20]
     out = []
     for pid, p in sorted(kb.pathways.items()):
         block = normalize(_block_text(lines, blocks, p.section))
@@ -145,7 +146,7 @@ def _texts(kb, where, lines, blocks, path) -> list[Finding]:
                                    f"in the policy, but not in its section ({p.section_heading})",
                                    "check that the pathway belongs to this section", text_st.file, text_st.line, pid))
                 continue
-            near = difflib.get_close_matches(seg, sentences, n=1, cutoff=0.3)
+            near = difflib.get_close_matches(seg, _sentences(lines), n=1, cutoff=0.3)
             out.append(Finding("error", "policy-text-mismatch", f"pathway {pid}'s text {_short(seg)!r} is not found "
                                f"in the policy ({path.name}, section {p.section_heading})",
                                f"quote the policy word for word: {_short(near[0].strip(), 160)!r}" if near else
@@ -156,18 +157,22 @@ def _texts(kb, where, lines, blocks, path) -> list[Finding]:
 def _derivation_texts(kb, lines, path) -> list[Finding]:
     """The words a derivation cites (``derivation_text/3``) are the policy's, word for word."""
     whole = normalize("\n".join(lines))
-    sentences = [s for s in re.split(r"(?<=[.;:])\s+|\n+", "\n".join(lines)) if len(normalize(s)) > 20]
     out = []
     for st in (s for s in kb.statements if not hasattr(s, "body") and s.atom.key == "derivation_text/3"):
         k, source, text = st.values
         if normalize(str(text)) in whole:
             continue
-        near = difflib.get_close_matches(str(text), sentences, n=1, cutoff=0.3)
+        near = difflib.get_close_matches(str(text), _sentences(lines), n=1, cutoff=0.3)
         out.append(Finding("error", "derivation-text-mismatch", f"the derivation of {k} from {source} cites "
                            f"{_short(str(text))!r}, which is not in the policy ({path.name})",
                            f"quote the policy word for word: {_short(near[0].strip(), 160)!r}" if near else
                            "quote the policy word for word", st.file, st.line))
     return out
+
+
+def _sentences(lines: list[str]) -> list[str]:
+    """The policy's sentences (of more than a few words), to show the closest to a text that is not the policy's."""
+    return [s for s in re.split(r"(?<=[.;:])\s+|\n+", "\n".join(lines)) if len(normalize(s)) > 20]
 
 
 def _short(text: str, n: int = 90) -> str:

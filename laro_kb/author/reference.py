@@ -71,7 +71,7 @@ class WitnessReference:
         for pid, (tried, read, found) in self.searches.items():
             if pid not in kb.pathways or touched & read:
                 continue
-            if _values(witness_candidates(kb, repairer, pid)[:len(tried)]) == tried:
+            if _values(witness_candidates(kb, repairer, pid, len(tried))) == tried:
                 out[pid] = (len(tried) - 1, found)
         return out
 

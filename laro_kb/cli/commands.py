@@ -181,9 +181,9 @@ def witness(pathway, near_miss, kb_dir):
 def diff_command(old_kb, new_kb, as_json, engine):
     """The decisions that change between two versions of the knowledge base, grouped by pathway.
 
-    "No change" only when proved (the same statements, modulo order and comments); otherwise what differs, whether
-    the decisions are proved unchanged, or the decisions that change with example patients, or how many patients
-    were compared. Exit status 0 when nothing changes, 1 otherwise. Example: laro-kb diff kb drafts/kb
+    "No change" only when proved (the same statements, modulo order, repeats and comments); otherwise what differs,
+    whether the decisions are proved unchanged, or the decisions that change with example patients, or how many
+    patients were compared. Exit status 0 when nothing changes, 1 otherwise. Example: laro-kb diff kb drafts/kb
     """
     from ..author.diff import diff, exit_status, report_json, report_text
     report = diff(load(old_kb, engine), load(new_kb, engine))

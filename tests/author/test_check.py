@@ -14,9 +14,9 @@ from laro_kb.cli import main
 from ..conftest import EXAMPLES, KB_DIR
 
 
-@pytest.fixture(scope="module")
-def shipped():
-    return run_check(KB_DIR)
+@pytest.fixture
+def shipped(shipped_check):
+    return shipped_check
 
 
 def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shipped):
@@ -38,7 +38,7 @@ def test_the_shipped_kb_has_no_errors_and_only_the_policys_drafting_warnings(shi
                for f in shipped.findings)
 
 
-def test_a_negation_of_itself_is_reported_with_its_rules_and_the_kb_is_not_loaded(tmp_path):
+def test_a_negation_of_itself_is_reported_with_its_rules_and_the_kb_is_not_loaded(tmp_path, seeded):
     r = seeded(tmp_path, "logic.dl", "approvable(C) <= verdict(C, _P, 'approved')",
                "approvable(C) <= verdict(C, _P, 'approved') & ~approvable(C)")
     (f,) = [f for f in r.findings if f.code == "negation-cycle"]
@@ -54,7 +54,7 @@ def test_the_criteria_recursion_of_logic_dl_is_not_a_negation_cycle(shipped):
     assert not [f for f in shipped.findings if f.code == "negation-cycle"]
 
 
-def test_a_pathway_text_that_is_not_the_policys_is_found_with_the_policys_words(tmp_path):
+def test_a_pathway_text_that_is_not_the_policys_is_found_with_the_policys_words(tmp_path, seeded):
     r = seeded(tmp_path, "pathways/gist.dl", "Neoadjuvant therapy as a single agent to", "Neoadjuvant therapy to")
     (f,) = [f for f in r.findings if f.code == "policy-text-mismatch"]
     assert f.pathway == "gist.3" and f.file.endswith("gist.dl") and "Neoadjuvant therapy as a single agent" in f.fix
@@ -80,7 +80,7 @@ def test_the_shipped_derivations_cite_the_policy_and_could_only_count_for_approv
     assert not [f for f in shipped.findings if "derivation" in f.code]
 
 
-def test_a_criterion_derived_from_itself_is_a_cycle_and_the_kb_is_not_loaded(tmp_path):
+def test_a_criterion_derived_from_itself_is_a_cycle_and_the_kb_is_not_loaded(tmp_path, seeded):
     r = seeded(tmp_path, "pathways/pediatric_cns.dl", "",
                "+ ruled_out('pediatric_cns.h3k27_altered', 'pediatric_cns.idh_mutant')\n", append=True)
     (f,) = [f for f in r.findings if f.code == "derivation-cycle"]
@@ -100,7 +100,7 @@ def test_a_kb_with_no_derivation_blocker_is_still_clean_and_decides(tmp_path):
     assert result.exit_code == 0 and "APPROVE" in result.output
 
 
-def test_a_derivation_without_the_policys_words_or_a_reason_is_found(tmp_path):
+def test_a_derivation_without_the_policys_words_or_a_reason_is_found(tmp_path, seeded):
     r = seeded(tmp_path, "biomarker.dl", "+ derivation_reason('no_resistance_mutation'", "# ")
     (f,) = [f for f in r.findings if f.code == "derivation-without-citation"]
     assert f.file.endswith("biomarker.dl") and "with no derivation_reason" in f.message
@@ -133,56 +133,61 @@ def test_a_derivation_that_could_deny_never_applies_or_misquotes_the_policy_is_f
                                      "before'")}
 
 
-def seeded(tmp_path, path: str, old: str, new: str, append: bool = False):
-    copy = tmp_path / "kb"
-    shutil.copytree(KB_DIR, copy)
-    target = copy / path
-    text = target.read_text()
-    if append:
-        target.write_text(text + new)
-    else:
-        assert old in text
-        target.write_text(text.replace(old, new, 1))
-    return run_check(copy)
+@pytest.fixture
+def seeded(witness_reference):
+    """laro-kb check of a copy of the kb with one edit, lent the shipped kb's witnesses that the edit cannot change
+    (laro_kb.author.reference: the same findings, found sooner)."""
+    def check(tmp_path, path: str, old: str, new: str, append: bool = False):
+        copy = tmp_path / "kb"
+        shutil.copytree(KB_DIR, copy)
+        target = copy / path
+        text = target.read_text()
+        if append:
+            target.write_text(text + new)
+        else:
+            assert old in text
+            target.write_text(text.replace(old, new, 1))
+        return run_check(copy, witness_reference)
+    return check
 
 
 def codes(report, severity="error"):
     return {f.code for f in report.findings if f.severity == severity}
 
 
-def test_a_misspelled_predicate_is_found_with_a_suggestion(tmp_path):
+def test_a_misspelled_predicate_is_found_with_a_suggestion(tmp_path, seeded):
     r = seeded(tmp_path, "logic.dl", "needs(C, P, F) <= gap(C, P, _K, F)", "needs(C, P, F) <= gapp(C, P, _K, F)")
     f = next(f for f in r.findings if f.code == "undefined-predicate")
     assert f.file.endswith("logic.dl") and f.line and "gapp/4" in f.message and f.fix == "did you mean 'gap'?"
     assert not r.ok
 
 
-def test_a_wrong_arity_is_found(tmp_path):
+def test_a_wrong_arity_is_found(tmp_path, seeded):
     r = seeded(tmp_path, "logic.dl", "open_(C, P) <= requires(P, K) & case(C) & ~holds(C, K)",
                "open_(C, P) <= requires(P, K) & case(C) & ~holds(C, K, P)")
     assert "arity-mismatch" in codes(r)
 
 
-def test_a_misspelled_criterion_in_a_pathway_is_found(tmp_path):
+def test_a_misspelled_criterion_in_a_pathway_is_found(tmp_path, seeded):
     r = seeded(tmp_path, "pathways/nsclc.dl", "+ line('nsclc.3a', 'line.first')", "+ line('nsclc.3a', 'line.frist')")
     f = next(f for f in r.findings if f.code == "undefined-criterion")
     assert f.pathway == "nsclc.3a" and f.fix == "did you mean 'line.first'?" and f.file.endswith("nsclc.dl")
 
 
-def test_an_impossible_pair_of_criteria_is_a_dead_pathway_with_its_conflict(tmp_path):
+def test_an_impossible_pair_of_criteria_is_a_dead_pathway_with_its_conflict(tmp_path, seeded):
     r = seeded(tmp_path, "pathways/nsclc.dl", "", "+ eligibility('nsclc.3a', 'age.less_than_18')\n", append=True)
     f = next(f for f in r.findings if f.code == "dead-pathway")
     assert f.pathway == "nsclc.3a" and "age.at_least_18, age.less_than_18" in f.message
 
 
-def test_a_pathway_that_fires_only_when_excluded_is_found(tmp_path):
+def test_a_pathway_that_fires_only_when_excluded_is_found(tmp_path, seeded):
     r = seeded(tmp_path, "pathways/nsclc.dl", "",
                "+ exclusion('nsclc.3b', 'progressed_on_systemic')\n", append=True)
     f = next(f for f in r.findings if f.code == "excluded-always")
     assert f.pathway == "nsclc.3b" and "progressed_on_systemic" in f.message
 
 
-def test_a_duplicated_pathway_is_found(tmp_path):
+def test_a_duplicated_pathway_is_found(tmp_path, seeded):
     block = """
 + pathway('nsclc.3c', 'nsclc', 3, 'c')
 + policy_text('nsclc.3c', 'Single-agent therapy for recurrent, advanced, or metastatic disease')
@@ -200,7 +205,7 @@ def test_a_duplicated_pathway_is_found(tmp_path):
     assert "duplicate-pathway" in codes(again)
 
 
-def test_a_removed_citation_is_found(tmp_path):
+def test_a_removed_citation_is_found(tmp_path, seeded):
     r = seeded(tmp_path, "pathways/nsclc.dl", "+ section('nsclc', 'Non-Small Cell Lung Cancer', 'nccn', 16)",
                "+ section('nsclc', 'Non-Small Cell Lung Cancer', 'nccn', 99)")
     assert "missing-citation" in codes(r)
@@ -208,7 +213,7 @@ def test_a_removed_citation_is_found(tmp_path):
     assert "missing-text" in codes(r)
 
 
-def test_a_python_import_is_refused_before_anything_runs(tmp_path):
+def test_a_python_import_is_refused_before_anything_runs(tmp_path, seeded):
     marker = tmp_path / "ran"
     r = seeded(tmp_path, "pathways/nsclc.dl", "", f"\nimport os\nos.system('touch {marker}')\n", append=True)
     f = next(f for f in r.findings if f.code == "not-datalog")
@@ -230,7 +235,7 @@ def test_a_rule_of_thousands_of_literals_is_an_error_finding_and_exit_1_not_a_tr
     assert decide.exit_code == 2 and decide.output.startswith(f"laro-kb: error: {copy / 'pathways' / 'big.dl'}")
 
 
-def test_an_unknown_term_and_an_unsafe_negation_are_found(tmp_path):
+def test_an_unknown_term_and_an_unsafe_negation_are_found(tmp_path, seeded):
     r = seeded(tmp_path, "biomarker.dl", "is_('ntrk_fusion_positive', 'biomarker.ntrk_fusion', 'positive')",
                "is_('ntrk_fusion_positive', 'biomarker.ntrk_fusion', 'postive')")
     f = next(f for f in r.findings if f.code == "unknown-term")

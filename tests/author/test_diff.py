@@ -107,4 +107,4 @@ def test_the_cli_exits_1_on_change_and_0_on_a_reorder(changed, tmp_path):
     same = CliRunner().invoke(main, ["diff", str(KB_DIR), str(moved)])
     assert same.exit_code == 0 and same.output == (
         f"laro-kb diff: {KB_DIR} -> {moved}\nNo change: the two versions have the same statements (modulo order, "
-        "files and comments) and the same policy text.\n")
+        "repeats, files and comments) and the same policy text.\n")

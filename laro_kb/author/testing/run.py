@@ -143,26 +143,42 @@ def check_expect(kb, test: CaseTest) -> None:
                       "a criterion of the kb" if key == "failing" else "a field of the case format")
 
 
-def run_one(kb, test: CaseTest) -> TestResult:
-    try:
-        d = kb.decide(kb.parse_case(test.case, file=test.file, record=test.name))
-    except CaseError as exc:
-        return TestResult(test.file, test.index, test.name, "error", (str(exc),))
-    problems = tuple(compare(d, test.expect))
-    return TestResult(test.file, test.index, test.name, "failed" if problems else "passed", problems, d)
+def run_tests(kb, tests: list[CaseTest]) -> list[TestResult]:
+    """The result of each test: its case parsed (a case that cannot be is an error result), then every parsed case
+    decided at once, set-at-a-time (:meth:`~laro_kb.knowledgebase.KnowledgeBase.decide_many`: the same decisions as
+    one by one), and each decision compared with its expectation."""
+    parsed: list = []
+    for test in tests:
+        try:
+            parsed.append(kb.parse_case(test.case, file=test.file, record=test.name))
+        except CaseError as exc:
+            parsed.append(TestResult(test.file, test.index, test.name, "error", (str(exc),)))
+    decisions = iter(kb.decide_many([c for c in parsed if not isinstance(c, TestResult)]))
+    out = []
+    for test, case in zip(tests, parsed):
+        if isinstance(case, TestResult):
+            out.append(case)
+            continue
+        d = next(decisions)
+        problems = tuple(compare(d, test.expect))
+        out.append(TestResult(test.file, test.index, test.name, "failed" if problems else "passed", problems, d))
+    return out
 
 
 def run(kb, paths: Iterable[Union[str, Path]], coverage: bool = True,
         on_file: Optional[Callable[[str, list[TestResult], int, int], None]] = None) -> TestRun:
-    """Run the tests of ``paths`` (files, or directories of them) against ``kb``.
+    """Run the tests of ``paths`` (files, or directories of them) against ``kb``: the tests of every file decided
+    together, set-at-a-time.
 
-    ``on_file(file, results, done, total)`` is called as each file finishes (for progress output)."""
+    ``on_file(file, results, done, total)`` is called for each file in turn, once its tests are run (for progress
+    output)."""
     start = time.perf_counter()
     files = [(str(p), collect(p, kb)) for p in find_test_files(paths)]
     total = sum(len(items) for _, items in files)
+    ran = iter(run_tests(kb, [item for _, items in files for item in items if isinstance(item, CaseTest)]))
     results: list[TestResult] = []
     for name, items in files:
-        done = [item if isinstance(item, TestResult) else run_one(kb, item) for item in items]
+        done = [item if isinstance(item, TestResult) else next(ran) for item in items]
         results.extend(done)
         if on_file:
             on_file(name, done, len(results), total)
@@ -170,5 +186,5 @@ def run(kb, paths: Iterable[Union[str, Path]], coverage: bool = True,
     return TestRun(tuple(results), cov, time.perf_counter() - start)
 
 
-__all__ = ["TestResult", "TestRun", "run", "find_test_files", "check_expect", "Coverage", "PathwayCoverage",
+__all__ = ["TestResult", "TestRun", "run", "run_tests", "find_test_files", "check_expect", "Coverage", "PathwayCoverage",
            "CriterionCoverage", "ThresholdCoverage", "measure", "percent", "NUMERIC", "SHARED"]
