@@ -32,10 +32,14 @@ def laro(*args, small_chunks: bool = False, **kwargs) -> subprocess.Popen:
     writing) 10 records at a time, so that a test can stop it between two chunks of a small input."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = ["-c", SMALL_CHUNKS] if small_chunks else ["-m", "laro_kb"]
-    # SIGINT as a terminal delivers it: a shell gives its background jobs (a suite run with '&') SIGINT ignored
+    more = kwargs.pop("preexec_fn", None)
+
+    def preexec() -> None:  # SIGINT as a terminal delivers it: a shell gives its background jobs SIGINT ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if more is not None:
+            more()
     return subprocess.Popen([sys.executable, *command, "batch", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec, **kwargs)
 
 
 SMALL_CHUNKS = """import laro_kb.cli.batch as batch
