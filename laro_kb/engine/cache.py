@@ -42,7 +42,12 @@ def default_directory() -> Optional[Path]:
     chosen = os.environ.get(DIRECTORY_ENV)
     if chosen is not None:
         return Path(chosen).expanduser() if chosen.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError, OSError):  # no home directory to be found: no cache, and no failure
+            return None
     return Path(base) / "laro-kb"
 
 

@@ -121,6 +121,14 @@ def test_the_environment_chooses_the_directory_or_turns_the_cache_off(tmp_path, 
     monkeypatch.delenv(cache.DIRECTORY_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache.default_directory() == tmp_path / "xdg" / "laro-kb"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def nowhere():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.setattr(cache.Path, "home", staticmethod(nowhere))
+    assert cache.default_directory() is None  # no home: no cache, and the kb loads all the same
+    loaded = laro_kb.load(KB_DIR)
+    assert loaded._engine is not None and loaded.decide(loaded.case(age=58)).outcome == "pend"
 
 
 def test_only_the_most_recently_used_entries_are_kept(tmp_path):
