@@ -80,8 +80,9 @@ class KnowledgeBase:
 
     Two engines decide from the same rules: ``pydatalog``, the reference, whose derivations the explanations trace,
     and ``sql``, the rules compiled to SQL (SQLite for a few cases, DuckDB for many), which gives the same decisions
-    faster. ``engine`` chooses the one that decides; the pyDatalog engine is always loaded (it holds the kb, and the
-    explanations and checks read it)."""
+    faster. ``engine`` chooses the one that decides. The pyDatalog engine holds the kb that the explanations and
+    checks read: it is loaded with the kb, or, when the sql engine starts from the cache of what an earlier load
+    derived (:mod:`laro_kb.engine.cache`), on first use of :attr:`engine`, :attr:`statements` or :attr:`reference`."""
 
     def __init__(self, directory: Union[str, Path, None] = None, *, engine: str = DEFAULT_ENGINE,
                  materialized: bool = True, compiled: bool = True, clock=utc_now,
