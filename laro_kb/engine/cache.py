@@ -72,9 +72,6 @@ class Rows:
             raise ValueError(f"a cached kb answers only open questions, not {pred}{args}")
         return list(self._rows.get(f"{pred}/{len(args)}", ()))
 
-    def rows(self, key: str) -> list[tuple]:
-        return list(self._rows.get(key, ()))
-
 
 class Recorder:
     """An engine whose answers to open questions are noted as they are given (what an entry keeps)."""
@@ -88,10 +85,6 @@ class Recorder:
         if all(a is None for a in args):
             self.rows[f"{pred}/{len(args)}"] = answer
         return answer
-
-    def rows_of(self, key: str) -> list[tuple]:
-        name, arity = key.rsplit("/", 1)
-        return self.ask(name, *([None] * int(arity)))
 
 
 class Entry:

@@ -191,18 +191,21 @@ def _derived(kb, tracer: Tracer, case: Case, k: str, proof: Optional[TraceNode])
 def _blocked(kb, tracer: Tracer, case: Case, k: str, status: str) -> tuple[Blocked, ...]:
     """The derivations of ``k`` whose source holds but which the trace shows blocked (logic.dl ``blocked/2``), with
     what blocks each: a criterion of its ``unless`` that holds, or ``k``'s own documented fields."""
+    derivations = kb.derivations.get(k, ())
+    if not derivations or not tracer.proof("blocked", CID, k):
+        return ()
     out = []
-    for d in kb.derivations.get(k, ()):
-        if not tracer.proof("holds", CID, d.source) or not tracer.proof("blocked", CID, k):
+    for d in derivations:
+        if not tracer.proof("holds", CID, d.source):
             continue
         by = next((b for b in d.unless if tracer.proof("holds", CID, b)), None)
-        documented = tuple(sorted({f for (_, f), _ in tracer.prove("depends_on", k, None)
-                                   if tracer.prove("known", CID, f)}))
+        documented = () if by is not None else tuple(sorted({f for (_, f), _ in tracer.prove("depends_on", k, None)
+                                                             if tracer.prove("known", CID, f)}))
         if by is None and (status != "unknown" or not documented):
             continue  # its own documented fields decided it: nothing to explain
         out.append(Blocked(d, _criterion(kb, tracer, case, None, d.source, "source"),
                            _criterion(kb, tracer, case, None, by, "blocker") if by is not None else None,
-                           documented if by is None else ()))
+                           documented))
     return tuple(out)
 
 

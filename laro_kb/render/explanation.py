@@ -98,13 +98,17 @@ def pathway_text(p: PathwayExplanation, number: str, depth: int = DEFAULT_DEPTH)
     return lines
 
 
+# how a criterion shown under another is introduced: a part of it, what a derivation settled it from, or what stops
+# a derivation (a criterion of a pathway shows its dimension instead)
+ROLES = {"part": "", "source": "derived from: ", "blocker": "not derived, since: "}
+
+
 def _criterion_lines(c: CriterionExplanation, number: str, level: int, depth: int, cite: str) -> list[str]:
     indent = "  " * level
     status = c.status.replace("_", " ")
     text = f' "{c.text}"' if c.text else ""
     ev = evidence(c)
-    dim = {"part": "", "source": "derived from: ", "blocker": "not derived, since: "}.get(c.dimension,
-                                                                                       f"{c.dimension}: ")
+    dim = ROLES.get(c.dimension, f"{c.dimension}: ")
     out = [f"{indent}{number} [{status}] {dim}{c.label}{': ' + ev if ev else ''}{text} {cite}"]
     if depth >= 3:
         for j, part in enumerate(_below(c), 1):
@@ -163,9 +167,7 @@ def explanation_markdown(e: Explanation, depth: int = DEFAULT_DEPTH) -> str:
 def _md_rows(c: CriterionExplanation, depth: int, level: int) -> list[str]:
     status = {"met": "met", "not_met": "**not met**", "unknown": "**not documented**", "excluded": "**excluded**",
               "clear": "clear"}[c.status]
-    name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else "derived from: " if
-                                         c.dimension == "source" else "not derived, since: " if
-                                         c.dimension == "blocker" else "") + c.label
+    name = ("&nbsp;&nbsp;" * level) + (f"{c.dimension}: " if level == 0 else ROLES.get(c.dimension, "")) + c.label
     if c.text and level == 0:
         name += f" (\"{c.text}\")"
     rows = [f"| {_md(name)} | {status} | {_md(evidence(c, _md_scalar))} |"]
