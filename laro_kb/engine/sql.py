@@ -58,6 +58,10 @@ class Dialect:
     number: str  # SQL for the number in a tagged value ``{x}``
     indexes: bool  # whether indexes pay (a row store) or not (a column store)
     tested: bool = True
+    # the patient and derived tables are sets: each has a primary key over all its columns (a clustered index, no
+    # rowid), and a step inserts with INSERT OR IGNORE, so its SELECTs need no DISTINCT and no UNION to drop repeats
+    # (SQLite builds a temporary B-tree for each); the key also serves the lookups an index on (c0, c1) served
+    keyed: bool = False
     coded: bool = False  # values are BIGINT codes of a Codebook, not tagged text
     is_number: str = "substr({x}, 1, 1) = 'n'"  # SQL: the value ``{x}`` is a number
     is_string: str = "substr({x}, 1, 1) = 's'"
@@ -66,9 +70,14 @@ class Dialect:
     def num(self, expr: str) -> str:
         return self.number.format(x=expr)
 
+    @property
+    def insert(self) -> str:
+        """How rows are added to a patient or derived table: into a keyed one (a set), ignoring those it has."""
+        return "INSERT OR IGNORE INTO" if self.keyed else "INSERT INTO"
+
 
 DIALECTS = {
-    "sqlite": Dialect("sqlite", "TEXT", "CAST(substr({x}, 2) AS REAL)", indexes=True),
+    "sqlite": Dialect("sqlite", "TEXT", "CAST(substr({x}, 2) AS REAL)", indexes=True, keyed=True),
     "duckdb": Dialect("duckdb", "VARCHAR", "TRY_CAST(substr({x}, 2) AS DOUBLE)", indexes=False),
     "postgres": Dialect("postgres", "TEXT",
                         "(CASE WHEN substr({x}, 1, 1) = 'n' THEN CAST(substr({x}, 2) AS DOUBLE PRECISION) END)",
@@ -195,29 +204,40 @@ class SQLProgram:
     def tables(self) -> list[str]:
         return list(self.static) + list(FACT_TABLES) + self.dynamic + ([TEXT] if self.dialect.coded else [])
 
+    @property
+    def per_case(self) -> list[str]:
+        """The tables a run fills: the patient facts and every derived predicate."""
+        return list(FACT_TABLES) + self.dynamic
+
     def create_statements(self) -> list[str]:
         out = []
+        keyed = set(self.per_case) if self.dialect.keyed else set()
         for key in self.tables:
             types = [self.dialect.text, "VARCHAR"] if key == TEXT else [self.dialect.text] * arity(key)
             cols = ", ".join(f"c{i} {t}" for i, t in enumerate(types))
-            out.append(f"CREATE TABLE {table(key)} ({cols})")
+            if key in keyed:
+                out.append(f"CREATE TABLE {table(key)} ({cols}, PRIMARY KEY "
+                           f"({', '.join(f'c{i}' for i in range(len(types)))})) WITHOUT ROWID")
+            else:
+                out.append(f"CREATE TABLE {table(key)} ({cols})")
         return out
 
     def index_statements(self) -> list[str]:
-        """Indexes for a row store: each static column, and the case id with the next column of each patient table."""
+        """Indexes for a row store: each static column, and the case id with the next column of each patient table
+        (which a keyed table's primary key already is)."""
         if not self.dialect.indexes:
             return []
         out = []
         for key in self.static:
             for i in range(arity(key)):
                 out.append(f'CREATE INDEX "i_{key.replace("/", "_")}_{i}" ON {table(key)} (c{i})')
-        for key in list(FACT_TABLES) + self.dynamic:
+        for key in [] if self.dialect.keyed else self.per_case:
             cols = ", ".join(f"c{i}" for i in range(min(arity(key), 2)))
             out.append(f'CREATE INDEX "i_{key.replace("/", "_")}" ON {table(key)} ({cols})')
         return out
 
     def clear_statements(self) -> list[str]:
-        return [f"DELETE FROM {table(key)}" for key in list(FACT_TABLES) + self.dynamic]
+        return [f"DELETE FROM {table(key)}" for key in self.per_case]
 
     def to_json(self) -> dict:
         """The program as JSON data (laro_kb.engine.cache keeps it): :meth:`from_json` gives it back, equal."""
@@ -251,12 +271,14 @@ class SQLProgram:
             for start in range(0, len(rows), 500):
                 values = ",\n  ".join("(" + ", ".join(quote(v) for v in row) + ")" for row in rows[start:start + 500])
                 lines.append(f"INSERT INTO {table(key)} VALUES\n  {values};")
+        keyed = ("; each of those tables is a set (a primary key over all its columns): load with INSERT OR "
+                 "IGNORE" if self.dialect.keyed else "")
         lines += ["", "-- == decide: load the cases into p_case_1, p_val_3 and p_known_2, then run these; the "
-                  "answer is p_report_5 =="]
+                  f"answer is p_report_5{keyed} =="]
         for key, sql in self.steps:
             lines += [f"-- {key}", sql + ";"]
         if self.query:
-            lines += [f"-- {REPORT}", f"INSERT INTO {table(REPORT)}\n{self.query};"]
+            lines += [f"-- {REPORT}", f"{self.dialect.insert} {table(REPORT)}\n{self.query};"]
         lines += ["", "-- == reset: empty the patient and derived tables before the next cases =="]
         lines += [s + ";" for s in self.clear_statements()]
         return "\n".join(lines) + "\n"
@@ -341,7 +363,7 @@ class _Compiler:
                                              if isinstance(b, Atom))
             prog.dynamic.extend(comp)
             if comp == [report] and not self._occurrences(report):
-                prog.query = self.union([(r, None) for r in self.rules[report]])  # asked, not stored
+                prog.query = self.union([(r, None) for r in self.rules[report]], dedup=True)  # asked, not stored
             elif not recursive:
                 prog.steps.append((comp[0], self.insert(comp[0])))
             else:
@@ -465,12 +487,15 @@ class _Compiler:
 
     # -- one predicate --------------------------------------------------------------------------------------------
     def insert(self, key: str) -> str:
-        return f"INSERT INTO {table(key)}\n" + self.union([(r, None) for r in self.rules[key]])
+        return f"{self.d.insert} {table(key)}\n" + self.union([(r, None) for r in self.rules[key]])
 
-    def union(self, parts: list) -> str:
+    def union(self, parts: list, dedup: Optional[bool] = None) -> str:
         """The SELECTs of ``(rule, restrict)`` parts as one query with set semantics, deduplicating only where rows
         can repeat: a SELECT is DISTINCT when its body has a variable that its head does not keep, SELECTs whose
-        heads differ by a constant (no row can be in two) are joined by UNION ALL, and the others by UNION."""
+        heads differ by a constant (no row can be in two) are joined by UNION ALL, and the others by UNION. Into a
+        keyed table (``dedup`` False, the default for a keyed dialect), the table drops repeats: all UNION ALL."""
+        if not (self.d.keyed is False if dedup is None else dedup):
+            return "\nUNION ALL\n".join(self.select(r, restrict, distinct=False) for r, restrict in parts)
         selects = [self.select(r, restrict, distinct=_existential(r)) for r, restrict in parts]
         heads = [r.head.args for r, _ in parts]
         groups: list[list[int]] = []  # SELECTs whose rows may meet, transitively: deduplicated among themselves
@@ -625,7 +650,7 @@ class _Compiler:
                             rule, restrict = self.at_level(rule, pos, level, set(kept))
                     parts.append((rule, restrict))
                 if parts:
-                    steps.append((f"{key} (level {level})", f"INSERT INTO {table(key)}\n" + self.union(parts)))
+                    steps.append((f"{key} (level {level})", f"{self.d.insert} {table(key)}\n" + self.union(parts)))
         return steps
 
     def at_level(self, rule: Rule, pos: int, level: int, kept: set[str]) -> tuple[Rule, Optional[object]]:

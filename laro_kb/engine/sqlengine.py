@@ -49,7 +49,7 @@ class SQLEngine:
         else:
             raise KBError(f"laro-kb runs SQL in sqlite or duckdb, not {self.dialect} (print it with laro-kb sql)")
         self._codes = program.codebook
-        self._per_case = [table(key) for key in list(FACT_TABLES) + program.dynamic]
+        self._per_case = [table(key) for key in program.per_case]
         self._demands = {table(key) for key in program.demands}
         if image is None:
             self._build()
@@ -102,10 +102,13 @@ class SQLEngine:
         self._db.execute("DELETE FROM sqlite_stat1 WHERE tbl IN (%s)" % ", ".join("?" * len(self._per_case)),
                          [t.strip('"') for t in self._per_case])
         for name in self._per_case:
-            for (index,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
-                                            (name.strip('"'),)).fetchall():
+            name = name.strip('"')
+            indexes = [name] if self.program.dialect.keyed else [  # a keyed table is its primary key's index
+                index for (index,) in self._db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (name,)).fetchall()]
+            for index in indexes:
                 self._db.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                                 (name.strip('"'), index, "4 4 1" if name in self._demands else "40 40 2"))
+                                 (name, index, "4 4 1" if f'"{name}"' in self._demands else "40 40 2"))
         self._db.execute("ANALYZE sqlite_schema")  # load the statistics just written
 
     def _insert(self, key: str, columns: list[list[str]]) -> None:
@@ -113,7 +116,8 @@ class SQLEngine:
             return
         n = len(columns)
         if self.dialect == "sqlite":
-            self._db.executemany(f"INSERT INTO {table(key)} VALUES ({', '.join('?' * n)})", zip(*columns))
+            verb = self.program.dialect.insert if key in FACT_TABLES else "INSERT INTO"
+            self._db.executemany(f"{verb} {table(key)} VALUES ({', '.join('?' * n)})", zip(*columns))
         else:  # DuckDB: one parameter per column, unnested side by side (executemany costs a round trip a row)
             types = ["BIGINT", "VARCHAR"] if key == TEXT else [self.program.dialect.text] * n
             # a column of codes goes as one string of digits, split in DuckDB: a Python list is converted to
