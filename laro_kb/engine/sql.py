@@ -339,6 +339,7 @@ class _Compiler:
         self._possible: dict[tuple[int, int], Optional[set[str]]] = {}
         self._levels_cache: dict[tuple, dict[str, int]] = {}
         self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
+        self._joined: dict[tuple, str] = {}  # (predicates, rows) -> the table of a group of kb literals (prejoin)
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
         if reserved:
@@ -355,6 +356,7 @@ class _Compiler:
             raise KBError(f"the kb defines no {report} rule: nothing to report a decision from")
         self.rules[report] = [r for r in self.rules[report] if not report_kind(r) in omit]
         self.drop_unreachable(report)
+        self.unfold(report)
         self.add_demand(report)
         prog = SQLProgram(self.d, self.static_rows, [], demands={d for d, _ in self.demand.values()},
                           codebook=self.codebook)
@@ -380,6 +382,31 @@ class _Compiler:
             reach.add(key)
             todo.extend(b.key for r in self.rules[key] for b in r.body if isinstance(b, Atom))
         self.rules = {k: v for k, v in self.rules.items() if k in reach}
+
+    # -- unfolding ----------------------------------------------------------------------------------------------
+    def unfold(self, report: str) -> None:
+        """Fold each predicate that one rule reads, in one positive literal, into that rule (unfolding): the reader
+        gets one rule per rule of the predicate, its literal replaced by that rule's body, and the predicate gets
+        no table. The rows are the same, as a rule's literal means "some rule of the predicate holds"; what goes is
+        storing them and reading them back (``holds_by/3``, which only ``holds/2`` reads, say; a SQLite step costs
+        about a microsecond a row it writes). A predicate that reads itself, or the report, stays."""
+        while True:
+            for key in sorted(self.rules):
+                uses = self._occurrences(key)
+                if key == report or len(uses) != 1 or uses[0][1].negated or uses[0][0].head.key in (key, report):
+                    continue
+                if any(isinstance(b, Atom) and b.key == key for r in self.rules[key] for b in r.body):
+                    continue
+                reader, lit = uses[0]
+                folded = [u for n, r in enumerate(self.rules[key]) if (u := _unfolded(reader, lit, r, n)) is not None]
+                if any(u is False for u in folded):
+                    continue  # a head that repeats a variable: left as it is
+                self.rules[reader.head.key] = [f for r in self.rules[reader.head.key]
+                                               for f in (folded if r is reader else [r])]
+                del self.rules[key]
+                break
+            else:
+                return
 
     # -- demand -------------------------------------------------------------------------------------------------
     def add_demand(self, report: str) -> None:
@@ -508,8 +535,70 @@ class _Compiler:
                                       "SELECT * FROM (\n" + "\nUNION\n".join(selects[j] for j in sorted(g))
                                       + f"\n) AS u{n}" for n, g in enumerate(sorted(groups)))
 
+    def prejoin(self, rule: Rule) -> Rule:
+        """``rule`` with each group of its positive kb literals that share variables joined now, once, into a table
+        of its own (``form+reads+kind_of+is_/3``), holding the values of the group's variables that the rest of the
+        rule reads: the same rows, as the kb's rows never change, and one lookup a patient row instead of a chain
+        of them, which the database need not plan (SQLite's estimates for a chain of small tables are often far
+        off). A group whose variables nothing else reads stays as it is."""
+        body = list(rule.body)
+        groups: list[tuple[list[int], set[str]]] = []
+        for i, b in enumerate(body):
+            if isinstance(b, Atom) and not b.negated and b.key in self.static_rows:
+                names = {a.name for a in b.args if isinstance(a, Var)}
+                meet = [g for g in groups if g[1] & names]
+                groups = [g for g in groups if g not in meet]
+                groups.append((sorted(sum((g[0] for g in meet), [i])), names.union(*(g[1] for g in meet))))
+        done = False
+        for positions, names in groups:
+            if len(positions) < 2:
+                continue
+            outside = [rule.head] + [b for i, b in enumerate(body) if i not in positions]
+            used = {t.name for b in outside for t in (b.args if isinstance(b, Atom) else (b.left, b.right))
+                    if isinstance(t, Var)}
+            cols = [n for n in dict.fromkeys(a.name for i in positions for a in body[i].args if isinstance(a, Var))
+                    if n in used]
+            if not cols:
+                continue
+            lits = [body[i] for i in positions]
+            rows = self._join(lits, cols)
+            name = "+".join(dict.fromkeys(lit.pred for lit in lits))
+            pred = self._joined.get((name, frozenset(rows)))
+            if pred is None:
+                pred = name
+                while f"{pred}/{len(cols)}" in self.static_rows:
+                    pred += "_"
+                self._joined[(name, frozenset(rows))] = pred
+                self.static_rows[f"{pred}/{len(cols)}"] = sorted(rows)
+            body[positions[0]] = Atom(pred, tuple(Var(n) for n in cols))
+            for i in positions[1:]:
+                body[i] = None
+            done = True
+        if not done:
+            return rule
+        return Rule(rule.head, tuple(b for b in body if b is not None), rule.file, rule.line)
+
+    def _join(self, lits: list[Atom], cols: list[str]) -> set[tuple[str, ...]]:
+        """The values of the variables ``cols`` for which every literal of ``lits`` (kb literals) has a row."""
+        found: list[dict[str, str]] = [{}]
+        for lit in lits:
+            consts = [(i, encode(a.value)) for i, a in enumerate(lit.args) if isinstance(a, Const)]
+            rows = [row for row in self.static_rows[lit.key] if all(row[i] == v for i, v in consts)]
+            out = []
+            for bound in found:
+                for row in rows:
+                    new = dict(bound)
+                    for a, v in zip(lit.args, row):
+                        if isinstance(a, Var) and new.setdefault(a.name, v) != v:
+                            break
+                    else:
+                        out.append(new)
+            found = out
+        return {tuple(b[n] for n in cols) for b in found}
+
     def select(self, rule: Rule, restrict=None, distinct: bool = True) -> str:
         """One rule as a SELECT; ``restrict(head_key_sql)`` adds a condition on the head's key (for levels)."""
+        rule = self.prejoin(rule)
         binds: dict[str, str] = {}
         kinds: dict[str, set[str]] = {}  # variable -> the tags its values can have, where a static literal binds it
         froms: list[str] = []
@@ -781,6 +870,49 @@ class _Compiler:
 
 def _name(key: str) -> str:
     return key.rsplit("/", 1)[0]
+
+
+def _unfolded(reader: Rule, lit: Atom, rule: Rule, n: int):
+    """``reader`` with its literal ``lit`` replaced by the body of ``rule`` (one rule of ``lit``'s predicate), the
+    variables of ``rule`` renamed apart (``X`` -> ``X~n``). None where the two cannot match (different constants);
+    False where ``rule``'s head repeats a variable (not unfolded). The negations and comparisons go after every
+    positive literal, so each finds its variables bound, as it did in its own rule."""
+    def rename(t):
+        return Var(f"{t.name}~{n}") if isinstance(t, Var) else t
+
+    head = [rename(t) for t in rule.head.args]
+    names = [t.name for t in head if isinstance(t, Var)]
+    if len(names) != len(set(names)):
+        return False
+    sub: dict[str, object] = {}  # this rule's variables -> the reader's terms
+    fixed: dict[str, Const] = {}  # the reader's variables that this rule's head makes constants
+    for h, a in zip(head, lit.args):
+        if isinstance(h, Var):
+            sub[h.name] = a
+        elif isinstance(a, Const):
+            if encode(h.value) != encode(a.value):
+                return None
+        elif a.name in fixed and encode(fixed[a.name].value) != encode(h.value):
+            return None
+        else:
+            fixed[a.name] = h
+
+    def term(t, renamed=False):
+        t = sub.get(t.name, t) if renamed and isinstance(t, Var) else t
+        return fixed.get(t.name, t) if isinstance(t, Var) else t
+
+    def literal(b, renamed=False):
+        if isinstance(b, Atom):
+            return Atom(b.pred, tuple(term(rename(a) if renamed else a, renamed) for a in b.args), b.negated)
+        return Comparison(b.op, term(rename(b.left) if renamed else b.left, renamed),
+                          term(rename(b.right) if renamed else b.right, renamed))
+
+    i = reader.body.index(lit)
+    body = ([literal(b) for b in reader.body[:i]] + [literal(b, True) for b in rule.body]
+            + [literal(b) for b in reader.body[i + 1:]])
+    positive = [b for b in body if isinstance(b, Atom) and not b.negated]
+    return Rule(literal(reader.head), tuple(positive + [b for b in body if b not in positive]), reader.file,
+                reader.line)
 
 
 def _safe(body: list) -> list:

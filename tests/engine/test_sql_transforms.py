@@ -1,0 +1,68 @@
+"""What the SQL compiler does to the rules before writing SQL, on a small program whose answers are worked out by
+hand: a predicate read in one place is folded into its reader (no table of its own), a group of kb literals that
+share variables is joined once at compile time, and the answers are those the rules define, in SQLite and DuckDB.
+(tests/engine/test_sql.py holds the whole kb to pyDatalog.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from laro_kb.engine.sql import compile_sql
+from laro_kb.engine.sqlengine import SQLEngine, static_rows
+from laro_kb.knowledge.program import parse_text
+
+PROGRAM = """
++ is_a('b', 'a')
++ wants('k1', 'f', 'a')
++ wants('k2', 'f', 'c')
++ form('k1', 'w')
++ form('k2', 'w')
++ form('k3', 'n')
++ at_least('k3', 'g', 5)
+by(C, K, 'w') <= val(C, F, X) & is_a(X, V) & wants(K, F, V)
+by(C, K, 'w') <= val(C, F, V) & wants(K, F, V)
+by(C, K, 'n') <= at_least(K, F, B) & val(C, F, X) & (X >= B)
+ok(C, K) <= form(K, M) & by(C, K, M)
+near(C, K, 'x') <= ok(C, K) & val(C, 'g', _G)
+near(C, K, 'y') <= ok(C, K)
+far(C, K) <= near(C, K, 'x')
+report(C, 'ok', K, '', '') <= ok(C, K)
+report(C, 'far', K, '', '') <= far(C, K)
+"""
+
+FACTS = [("case", "#1"), ("val", "#1", "f", "b"), ("val", "#1", "g", 7),
+         ("case", "#2"), ("val", "#2", "f", "c"), ("val", "#2", "g", 3),
+         ("case", "#3"), ("val", "#3", "f", "c")]
+
+
+@pytest.fixture(scope="module")
+def statements():
+    return parse_text(PROGRAM, "small.dl")
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_a_small_program_answers_as_its_rules_say_after_folding_and_joining(statements, dialect):
+    program = compile_sql(statements, static_rows(None, statements), dialect)
+    got = set(SQLEngine(program).report(FACTS))
+    # #1: f = b, a kind of a (k1), and g = 7 >= 5 (k3); #2: f = c (k2), g = 3 < 5; #3: f = c (k2), no g
+    assert {r for r in got if r[1] == "ok"} == {("#1", "ok", "k1", "", ""), ("#1", "ok", "k3", "", ""),
+                                                ("#2", "ok", "k2", "", ""), ("#3", "ok", "k2", "", "")}
+    # far reads near's 'x' rule only (the 'y' rule cannot match its constant), which needs some g
+    assert {r for r in got if r[1] == "far"} == {("#1", "far", "k1", "", ""), ("#1", "far", "k3", "", ""),
+                                                 ("#2", "far", "k2", "", "")}
+
+
+def test_predicates_read_in_one_place_are_folded_into_their_reader(statements):
+    program = compile_sql(statements, static_rows(None, statements), "sqlite")
+    assert "by/3" not in program.dynamic and "near/3" not in program.dynamic  # folded: no table, no step
+    assert "ok/2" in program.dynamic  # read twice (report and near): kept
+    assert "far/2" in program.dynamic  # the report reads it: kept, so the report stays a plain read of tables
+
+
+def test_kb_literals_that_share_variables_are_joined_once_into_a_table_of_their_own(statements):
+    program = compile_sql(statements, static_rows(None, statements), "sqlite")
+    # ok's rule folded with by's first rule reads form(K, 'w') & is_a(X, V) & wants(K, F, V): one table of the
+    # values of K, X and F that the rest of the rule reads (V is used nowhere else, so it is not kept)
+    assert program.static["form+is_a+wants/3"] == [("sk1", "sb", "sf")]
+    sql = "\n".join(step for _, step in program.steps)
+    assert '"p_form+is_a+wants_3"' in sql and '"p_is_a_2"' not in sql
