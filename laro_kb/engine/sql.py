@@ -340,6 +340,7 @@ class _Compiler:
         self._levels_cache: dict[tuple, dict[str, int]] = {}
         self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
         self._joined: dict[tuple, str] = {}  # (predicates, rows) -> the table of a group of kb literals (prejoin)
+        self.inline: set[str] = set()  # predicates read only in negations, written as NOT EXISTS (choose_inline)
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
         if reserved:
@@ -357,13 +358,16 @@ class _Compiler:
         self.rules[report] = [r for r in self.rules[report] if not report_kind(r) in omit]
         self.drop_unreachable(report)
         self.unfold(report)
+        self.choose_inline(report)
         self.add_demand(report)
         prog = SQLProgram(self.d, self.static_rows, [], demands={d for d, _ in self.demand.values()},
                           codebook=self.codebook)
         for comp in self.components():
             recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
                                              if isinstance(b, Atom))
-            prog.dynamic.extend(comp)
+            prog.dynamic.extend(k for k in comp if k not in self.inline)
+            if comp[0] in self.inline and not recursive:
+                continue
             if comp == [report] and not self._occurrences(report):
                 prog.query = self.union([(r, None) for r in self.rules[report]], dedup=True)  # asked, not stored
             elif not recursive:
@@ -408,6 +412,17 @@ class _Compiler:
             else:
                 return
 
+    def choose_inline(self, report: str) -> None:
+        """The predicates read only in negations, defined by one rule that does not read them: each negation of one
+        becomes ``NOT EXISTS`` of that rule's body (``~any_open(C, K)``: no part of K that has not failed), so
+        the predicate is never stored (``any_open/2`` held a row for most criteria of a case)."""
+        self.inline: set[str] = set()
+        for key, rules in self.rules.items():
+            uses = self._occurrences(key)
+            if (key != report and len(rules) == 1 and uses and all(lit.negated for _, lit in uses)
+                    and not any(isinstance(b, Atom) and b.key == key for b in rules[0].body)):
+                self.inline.add(key)
+
     # -- demand -------------------------------------------------------------------------------------------------
     def add_demand(self, report: str) -> None:
         """Derive only the rows of each predicate that some rule can use: magic sets, in a light form.
@@ -422,7 +437,7 @@ class _Compiler:
         weakened (those literals dropped) so that ``p`` can have one; a demand is never a cycle."""
         self.demand: dict[str, tuple[str, tuple[int, ...]]] = {}  # p -> (demand key, p's columns)
         for comp in reversed(self.components()):
-            if len(comp) == 1 and comp[0] != report and not comp[0].startswith(DEMAND):
+            if len(comp) == 1 and comp[0] not in (report, *self.inline) and not comp[0].startswith(DEMAND):
                 self._demand_for(comp[0])
 
     def _demand_for(self, key: str) -> None:
@@ -600,27 +615,7 @@ class _Compiler:
         """One rule as a SELECT; ``restrict(head_key_sql)`` adds a condition on the head's key (for levels)."""
         rule = self.prejoin(rule)
         binds: dict[str, str] = {}
-        kinds: dict[str, set[str]] = {}  # variable -> the tags its values can have, where a static literal binds it
-        froms: list[str] = []
-        where: list[str] = []
-        later = _later_vars(rule)
-        for n, lit in enumerate(rule.body):
-            if isinstance(lit, Comparison):
-                where.append(self.comparison(lit, binds, rule, kinds))
-                continue
-            alias = f"t{n}"
-            if lit.negated:  # its new variables are its own (don't-cares); a later-bound one is refused
-                conds: list[str] = []
-                self._match(alias, lit, rule, binds, {}, conds, later[n])
-                cond = " AND ".join(conds) if conds else "1 = 1"
-                where.append(f"NOT EXISTS (SELECT 1 FROM {table(lit.key)} AS {alias} WHERE {cond})")
-            else:
-                froms.append(f"{table(lit.key)} AS {alias}")
-                fresh = {a.name for a in lit.args if isinstance(a, Var)} - set(binds)
-                self._match(alias, lit, rule, binds, binds, where)
-                for i, a in enumerate(lit.args):
-                    if isinstance(a, Var) and a.name in fresh and lit.key in self.static_rows:
-                        kinds[a.name] = {row[i][0] for row in self.static_rows[lit.key]}
+        froms, where = self._body(rule, binds, "t")
         head = []
         for i, arg in enumerate(rule.head.args):
             if isinstance(arg, Const):
@@ -637,6 +632,61 @@ class _Compiler:
         sql = (f"SELECT {'DISTINCT ' if distinct else ''}{', '.join(h + f' AS c{i}' for i, h in enumerate(head))}"
                f"\nFROM {', '.join(froms)}")
         return sql + (f"\nWHERE {' AND '.join(where)}" if where else "")
+
+    def _body(self, rule: Rule, binds: dict[str, str], prefix: str) -> tuple[list[str], list[str]]:
+        """The FROM items and WHERE conditions of ``rule``'s body, its tables named ``{prefix}{n}``; ``binds`` (a
+        variable -> its SQL) is filled in, and may come with variables bound outside (an inlined rule's head)."""
+        kinds: dict[str, set[str]] = {}  # variable -> the tags its values can have, where a static literal binds it
+        froms: list[str] = []
+        where: list[str] = []
+        later = _later_vars(rule)
+        for n, lit in enumerate(rule.body):
+            if isinstance(lit, Comparison):
+                where.append(self.comparison(lit, binds, rule, kinds))
+                continue
+            alias = f"{prefix}{n}"
+            if lit.negated and lit.key in self.inline:
+                where.append("NOT " + self._exists(lit, rule, binds, alias, later[n]))
+            elif lit.negated:  # its new variables are its own (don't-cares); a later-bound one is refused
+                conds: list[str] = []
+                self._match(alias, lit, rule, binds, {}, conds, later[n])
+                cond = " AND ".join(conds) if conds else "1 = 1"
+                where.append(f"NOT EXISTS (SELECT 1 FROM {table(lit.key)} AS {alias} WHERE {cond})")
+            else:
+                froms.append(f"{table(lit.key)} AS {alias}")
+                fresh = {a.name for a in lit.args if isinstance(a, Var)} - set(binds)
+                self._match(alias, lit, rule, binds, binds, where)
+                for i, a in enumerate(lit.args):
+                    if isinstance(a, Var) and a.name in fresh and lit.key in self.static_rows:
+                        kinds[a.name] = {row[i][0] for row in self.static_rows[lit.key]}
+        return froms, where
+
+    def _exists(self, lit: Atom, rule: Rule, binds: dict[str, str], alias: str, later: set[str]) -> str:
+        """``EXISTS`` of the one rule of ``lit``'s predicate (an inlined predicate, which has no table), its head
+        tied to the terms of ``lit``: a variable that ``lit`` alone has is a don't-care, as in a negation."""
+        inner = self.prejoin(self.rules[lit.key][0])
+        pre: dict[str, str] = {}
+        conds: list[str] = []
+        for h, a in zip(inner.head.args, lit.args):
+            if isinstance(a, Const):
+                sql = self.const(a.value, rule)
+            elif a.name in binds:
+                sql = binds[a.name]
+            elif a.name in later:
+                raise KBError(f"in {lit}, {a.name} is bound only after the negation, which pyDatalog does not "
+                              "answer; bind it first", file=rule.file, line=rule.line)
+            else:
+                continue
+            if isinstance(h, Const):
+                conds.append(f"{sql} = {self.const(h.value, inner)}")
+            elif h.name in pre:
+                conds.append(f"{pre[h.name]} = {sql}")
+            else:
+                pre[h.name] = sql
+        froms, where = self._body(inner, pre, f"{alias}_")
+        where = conds + where
+        return (f"EXISTS (SELECT 1 FROM {', '.join(froms) or '(SELECT 1 AS one) AS t'}"
+                + (f" WHERE {' AND '.join(where)})" if where else ")"))
 
     def _match(self, alias: str, lit: Atom, rule: Rule, bound: dict, new: dict, conds: list,
                later: frozenset = frozenset()) -> None:
@@ -717,7 +767,7 @@ class _Compiler:
         order = self.same_key_order(comp, keys)
         steps = []
         for level in range(max(levels.values(), default=0) + 1):
-            for key in order:
+            for key in (k for k in order if k not in self.inline):
                 pos = keys[key]
                 parts = []
                 for rule in self.rules[key]:

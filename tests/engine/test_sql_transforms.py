@@ -1,6 +1,7 @@
 """What the SQL compiler does to the rules before writing SQL, on a small program whose answers are worked out by
-hand: a predicate read in one place is folded into its reader (no table of its own), a group of kb literals that
-share variables is joined once at compile time, and the answers are those the rules define, in SQLite and DuckDB.
+hand: a predicate read in one place is folded into its reader (no table of its own), one read only in negations is
+written as NOT EXISTS of its rule, a group of kb literals that share variables is joined once at compile time, and
+the answers are those the rules define, in SQLite and DuckDB.
 (tests/engine/test_sql.py holds the whole kb to pyDatalog.)"""
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ ok(C, K) <= form(K, M) & by(C, K, M)
 near(C, K, 'x') <= ok(C, K) & val(C, 'g', _G)
 near(C, K, 'y') <= ok(C, K)
 far(C, K) <= near(C, K, 'x')
+has(C, K) <= wants(K, F, _V) & val(C, F, _X)
+lacking(C, K) <= form(K, 'w') & case(C) & ~has(C, K)
 report(C, 'ok', K, '', '') <= ok(C, K)
 report(C, 'far', K, '', '') <= far(C, K)
+report(C, 'lacking', K, '', '') <= lacking(C, K)
 """
 
 FACTS = [("case", "#1"), ("val", "#1", "f", "b"), ("val", "#1", "g", 7),
          ("case", "#2"), ("val", "#2", "f", "c"), ("val", "#2", "g", 3),
-         ("case", "#3"), ("val", "#3", "f", "c")]
+         ("case", "#3"), ("val", "#3", "f", "c"), ("case", "#4"), ("val", "#4", "g", 9)]
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +48,16 @@ def statements():
 def test_a_small_program_answers_as_its_rules_say_after_folding_and_joining(statements, dialect):
     program = compile_sql(statements, static_rows(None, statements), dialect)
     got = set(SQLEngine(program).report(FACTS))
-    # #1: f = b, a kind of a (k1), and g = 7 >= 5 (k3); #2: f = c (k2), g = 3 < 5; #3: f = c (k2), no g
+    # #1: f = b, a kind of a (k1), and g = 7 >= 5 (k3); #2: f = c (k2), g = 3 < 5; #3: f = c (k2), no g;
+    # #4: no f, g = 9 (k3)
     assert {r for r in got if r[1] == "ok"} == {("#1", "ok", "k1", "", ""), ("#1", "ok", "k3", "", ""),
-                                                ("#2", "ok", "k2", "", ""), ("#3", "ok", "k2", "", "")}
+                                                ("#2", "ok", "k2", "", ""), ("#3", "ok", "k2", "", ""),
+                                                ("#4", "ok", "k3", "", "")}
     # far reads near's 'x' rule only (the 'y' rule cannot match its constant), which needs some g
     assert {r for r in got if r[1] == "far"} == {("#1", "far", "k1", "", ""), ("#1", "far", "k3", "", ""),
-                                                 ("#2", "far", "k2", "", "")}
+                                                 ("#2", "far", "k2", "", ""), ("#4", "far", "k3", "", "")}
+    # the 'w' criteria want f: only #4 lacks it
+    assert {r for r in got if r[1] == "lacking"} == {("#4", "lacking", "k1", "", ""), ("#4", "lacking", "k2", "", "")}
 
 
 def test_predicates_read_in_one_place_are_folded_into_their_reader(statements):
@@ -57,6 +65,13 @@ def test_predicates_read_in_one_place_are_folded_into_their_reader(statements):
     assert "by/3" not in program.dynamic and "near/3" not in program.dynamic  # folded: no table, no step
     assert "ok/2" in program.dynamic  # read twice (report and near): kept
     assert "far/2" in program.dynamic  # the report reads it: kept, so the report stays a plain read of tables
+
+
+def test_a_predicate_read_only_in_negations_is_written_as_not_exists_of_its_rule(statements):
+    program = compile_sql(statements, static_rows(None, statements), "sqlite")
+    assert "has/2" not in program.dynamic  # no table: ~has(C, K) is NOT EXISTS of wants & val
+    lacking = dict(program.steps)["lacking/2"]
+    assert "NOT EXISTS (SELECT 1 FROM" in lacking and '"p_val_3"' in lacking and '"p_has_2"' not in lacking
 
 
 def test_kb_literals_that_share_variables_are_joined_once_into_a_table_of_their_own(statements):
