@@ -389,26 +389,35 @@ class _Compiler:
 
     # -- unfolding ----------------------------------------------------------------------------------------------
     def unfold(self, report: str) -> None:
-        """Fold each predicate that one rule reads, in one positive literal, into that rule (unfolding): the reader
-        gets one rule per rule of the predicate, its literal replaced by that rule's body, and the predicate gets
-        no table. The rows are the same, as a rule's literal means "some rule of the predicate holds"; what goes is
-        storing them and reading them back (``holds_by/3``, which only ``holds/2`` reads, say; a SQLite step costs
-        about a microsecond a row it writes). A predicate that reads itself, or the report, stays."""
+        """Fold a predicate into the rules that read it (unfolding): a reader gets one rule per rule of the
+        predicate, its literal replaced by that rule's body, and the predicate gets no table. The rows are the same,
+        as a rule's literal means "some rule of the predicate holds"; what goes is storing them and reading them
+        back (a SQLite step costs about a microsecond a row it writes). Folded are a predicate that one positive
+        literal reads (``holds_by/3``, which only ``holds/2`` reads), and a filter read only in positive literals:
+        one rule whose positive literals bind no variable but its head's (``unknown(C, K)``: a criterion of a case
+        that neither holds nor fails), which costs its readers a few lookups and saves a table and its demand. A
+        predicate that reads itself, and the report and what it reads directly, stay."""
+        fresh = itertools.count()
         while True:
             for key in sorted(self.rules):
                 uses = self._occurrences(key)
-                if key == report or len(uses) != 1 or uses[0][1].negated or uses[0][0].head.key in (key, report):
+                rules = self.rules[key]
+                if (key == report or not uses or any(lit.negated or r.head.key in (key, report) for r, lit in uses)
+                        or any(isinstance(b, Atom) and b.key == key for r in rules for b in r.body)):
                     continue
-                if any(isinstance(b, Atom) and b.key == key for r in self.rules[key] for b in r.body):
+                if len(uses) > 1 and not (len(rules) == 1 and _filter(rules[0])):
                     continue
-                reader, lit = uses[0]
-                folded = [u for n, r in enumerate(self.rules[key]) if (u := _unfolded(reader, lit, r, n)) is not None]
-                if any(u is False for u in folded):
-                    continue  # a head that repeats a variable: left as it is
-                self.rules[reader.head.key] = [f for r in self.rules[reader.head.key]
-                                               for f in (folded if r is reader else [r])]
-                del self.rules[key]
-                break
+                while uses:
+                    reader, lit = uses[0]
+                    folded = [_unfolded(reader, lit, r, next(fresh)) for r in rules]
+                    if any(u is False for u in folded):
+                        break  # a head that repeats a variable: left as it is
+                    self.rules[reader.head.key] = [f for r in self.rules[reader.head.key]
+                                                   for f in ([u for u in folded if u] if r is reader else [r])]
+                    uses = self._occurrences(key)
+                if not uses:
+                    del self.rules[key]
+                    break
             else:
                 return
 
@@ -963,6 +972,13 @@ def _unfolded(reader: Rule, lit: Atom, rule: Rule, n: int):
     positive = [b for b in body if isinstance(b, Atom) and not b.negated]
     return Rule(literal(reader.head), tuple(positive + [b for b in body if b not in positive]), reader.file,
                 reader.line)
+
+
+def _filter(rule: Rule) -> bool:
+    """Whether every variable of the rule's positive literals is one of its head's (the rule only tests its head)."""
+    head = {a.name for a in rule.head.args if isinstance(a, Var)}
+    return all(a.name in head for b in rule.body if isinstance(b, Atom) and not b.negated for a in b.args
+               if isinstance(a, Var))
 
 
 def _safe(body: list) -> list:

@@ -28,10 +28,13 @@ near(C, K, 'x') <= ok(C, K) & val(C, 'g', _G)
 near(C, K, 'y') <= ok(C, K)
 far(C, K) <= near(C, K, 'x')
 has(C, K) <= wants(K, F, _V) & val(C, F, _X)
-lacking(C, K) <= form(K, 'w') & case(C) & ~has(C, K)
+seen(C, K) <= form(K, 'w') & case(C)
+lacking(C, K) <= seen(C, K) & ~has(C, K)
+both(C, K) <= seen(C, K) & ok(C, K)
 report(C, 'ok', K, '', '') <= ok(C, K)
 report(C, 'far', K, '', '') <= far(C, K)
 report(C, 'lacking', K, '', '') <= lacking(C, K)
+report(C, 'both', K, '', '') <= both(C, K)
 """
 
 FACTS = [("case", "#1"), ("val", "#1", "f", "b"), ("val", "#1", "g", 7),
@@ -58,12 +61,15 @@ def test_a_small_program_answers_as_its_rules_say_after_folding_and_joining(stat
                                                  ("#2", "far", "k2", "", ""), ("#4", "far", "k3", "", "")}
     # the 'w' criteria want f: only #4 lacks it
     assert {r for r in got if r[1] == "lacking"} == {("#4", "lacking", "k1", "", ""), ("#4", "lacking", "k2", "", "")}
+    assert {r for r in got if r[1] == "both"} == {("#1", "both", "k1", "", ""), ("#2", "both", "k2", "", ""),
+                                                  ("#3", "both", "k2", "", "")}
 
 
 def test_predicates_read_in_one_place_are_folded_into_their_reader(statements):
     program = compile_sql(statements, static_rows(None, statements), "sqlite")
     assert "by/3" not in program.dynamic and "near/3" not in program.dynamic  # folded: no table, no step
-    assert "ok/2" in program.dynamic  # read twice (report and near): kept
+    assert "ok/2" in program.dynamic  # read by three rules, and joins on: kept
+    assert "seen/2" not in program.dynamic  # a filter (it binds no variable but its head's): folded into both readers
     assert "far/2" in program.dynamic  # the report reads it: kept, so the report stays a plain read of tables
 
 
