@@ -603,21 +603,40 @@ class _Compiler:
         return Rule(rule.head, tuple(b for b in body if b is not None), rule.file, rule.line)
 
     def _join(self, lits: list[Atom], cols: list[str]) -> set[tuple[str, ...]]:
-        """The values of the variables ``cols`` for which every literal of ``lits`` (kb literals) has a row."""
-        found: list[dict[str, str]] = [{}]
-        for lit in lits:
+        """The values of the variables ``cols`` for which every literal of ``lits`` (kb literals) has a row: a hash
+        join, each next literal one that shares a variable with those joined (the fewest rows first), keeping only
+        the variables that the literals left or ``cols`` read."""
+        def names(lit: Atom) -> set[str]:
+            return {a.name for a in lit.args if isinstance(a, Var)}
+
+        def rows(lit: Atom) -> list[tuple[str, ...]]:
             consts = [(i, encode(a.value)) for i, a in enumerate(lit.args) if isinstance(a, Const)]
-            rows = [row for row in self.static_rows[lit.key] if all(row[i] == v for i, v in consts)]
-            out = []
-            for bound in found:
-                for row in rows:
-                    new = dict(bound)
-                    for a, v in zip(lit.args, row):
-                        if isinstance(a, Var) and new.setdefault(a.name, v) != v:
-                            break
-                    else:
-                        out.append(new)
-            found = out
+            return [row for row in self.static_rows[lit.key] if all(row[i] == v for i, v in consts)]
+
+        candidates = {id(lit): rows(lit) for lit in lits}
+        found: list[dict[str, str]] = [{}]
+        bound: set[str] = set()
+        left = list(lits)
+        while left:
+            lit = min(left, key=lambda x: (bool(bound) and not names(x) & bound, len(candidates[id(x)])))
+            left.remove(lit)
+            shared = sorted(names(lit) & bound)
+            index: dict[tuple, list] = {}
+            for row in candidates[id(lit)]:
+                values = {}
+                for a, v in zip(lit.args, row):
+                    if isinstance(a, Var) and values.setdefault(a.name, v) != v:
+                        break  # a variable twice in the literal, with two values
+                else:
+                    index.setdefault(tuple(values[n] for n in shared), []).append(values)
+            keep = set(cols).union(*(names(x) for x in left))
+            out: dict[tuple, dict[str, str]] = {}
+            for b in found:
+                for values in index.get(tuple(b[n] for n in shared), ()):
+                    new = {n: v for n, v in {**b, **values}.items() if n in keep}
+                    out.setdefault(tuple(sorted(new.items())), new)
+            found = list(out.values())
+            bound |= names(lit)
         return {tuple(b[n] for n in cols) for b in found}
 
     def select(self, rule: Rule, restrict=None, distinct: bool = True) -> str:
