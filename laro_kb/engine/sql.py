@@ -26,6 +26,12 @@ the keys by their height in those relations, and evaluates the component level b
 evaluation of a locally stratified program. A recursion it cannot prove that way is a :class:`KBError` naming the
 rules, never a silent difference.
 
+**Rewrites.** Before writing SQL, the compiler folds a predicate that one rule alone reads (or a filter, whose rule
+binds nothing but its head) into its readers, writes a predicate read only in negations as ``NOT EXISTS`` of its
+one rule, and joins each group of a rule's kb literals that share variables into a table at compile time. Each
+keeps the rows and saves SQLite a stored table, a step or a chain of lookups a case (:meth:`_Compiler.unfold`,
+:meth:`_Compiler.choose_inline`, :meth:`_Compiler.prejoin`).
+
 **Three-valued logic** needs nothing special: met, not met and unknown are the ``holds``, ``fails`` and ``unknown``
 predicates of ``logic.dl``, and their rules are translated as written.
 
