@@ -146,8 +146,21 @@ def reason(c: CriterionExplanation, words: Words) -> Reason:
         text = f"The policy does not cover {c.label}." + (f" The request documents {facts}." if facts else "")
     else:
         needed = "; ".join(words.field(f) for f in c.missing) or "the facts that settle it"
-        text = f"The policy requires {c.label}, and the request does not document {needed}."
+        text = f"The policy requires {c.label}, and the request does not document {needed}." + _not_inferred(c, words)
     return Reason(text, _policy_words(c, None))
+
+
+def _not_inferred(c: CriterionExplanation, words: Words) -> str:
+    """Why the policy's words do not settle an unknown criterion from what is documented: for each derivation whose
+    source holds, the documented criterion that stops it (``unless/2``)."""
+    out = ""
+    for b in c.blocked:
+        if b.by is None:
+            continue
+        source, by = words.facts(_documented(b.source)), words.facts(_documented(b.by))
+        out += (f" It is not inferred from {b.source.label}" + (f" ({source})" if source else "")
+                + f", because {b.by.label} is documented as well" + (f" ({by})." if by else "."))
+    return out
 
 
 def _shown(p: PathwayExplanation, outcome: str) -> tuple[CriterionExplanation, ...]:

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from laro_kb.cli import main
 
-from ..conftest import EXAMPLES
+from ..conftest import CASES, EXAMPLES
 
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_file())
 
@@ -112,6 +112,24 @@ def test_a_pend_letter_asks_for_what_is_missing_and_what_would_change_the_decisi
     assert f"Please send records that document:\n\n1. {ntrk.description}\n" in letter
     assert f"- Documentation that shows {ntrk.description}: {dict(ntrk.terms)['positive']} would meet the policy's " \
            "criteria under Non-Small Cell Lung Cancer, criterion 3a." in letter
+
+
+def test_a_pend_letter_says_why_the_policys_words_do_not_settle_a_criterion(kb):
+    """First-line therapy of metastatic disease would imply "primary treatment", but documented progression on
+    chemotherapy stops that reading: the letter asks for the treatment's role and says why it is not inferred."""
+    from laro_kb.author.testing.cases import load_tests
+    from laro_kb.render.letter import Words
+    test = next(t for t in load_tests(CASES / "biliary.yaml")
+                if t.name.startswith("an unresectable gallbladder patient documented as first-line but with progression"))
+    letter = kb.text(kb.explain(kb.parse_case(test.case, file=test.file, record=test.name)), format="letter")
+    primary, first, progressed = (kb.criteria[k].label for k in ("biliary.primary_treatment",
+                                                                 "biliary.first_line_advanced",
+                                                                 "progressed_on_systemic"))
+    assert "**More information needed.**" in letter
+    assert (f"The policy requires {primary}, and the request does not document "
+            f"{Words(kb.vocabulary).field('treatment.intent')}. It is not inferred from {first} (") \
+        in letter
+    assert f"because {progressed} is documented as well (" in letter and "Cytotoxic chemotherapy" in letter
 
 
 HOSTILE = ["<script>alert(1)</script>", "[click](https://evil.example)", "**bold** _it_ `code` &amp; |x| ~~s~~",
