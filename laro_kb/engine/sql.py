@@ -1074,5 +1074,19 @@ def fact_columns(facts: Iterable[tuple], convert=encode) -> dict[str, list[list]
         if key is None:
             raise KBError(f"{fact[0]}/{len(fact) - 1} is not a patient fact table")
         rows[key].append(fact[1:])
-    return {key: [list(map(convert, col)) for col in zip(*rows[key])] if rows[key] else [[] for _ in range(n)]
-            for key, n in FACT_TABLES.items()}
+    values = _Converted(convert)  # values repeat (a case's id in each of its facts, field names, terms): each once
+    return {key: [list(map(values.__getitem__, col)) for col in zip(*rows[key])] if rows[key] else
+            [[] for _ in range(n)] for key, n in FACT_TABLES.items()}
+
+
+class _Converted(dict):
+    """Values converted once each. Equal values share one entry (1, 1.0 and True are one key), which is sound because
+    a value's conversion keeps Python's equality: equal values are equal tagged text and equal codes."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value):
+        self[value] = converted = self.convert(value)
+        return converted
