@@ -68,13 +68,12 @@ class SQLEngine:
         self._fact_clears = [f"DELETE FROM {table(key)}" for key in FACT_TABLES]
         # the case id is ours (text): its tag is cut in SQL; the other values repeat, so their decoding is cached
         case_id = "c0" if self._codes is not None else "substr(c0, 2)"
-        self._report = (f"SELECT {case_id}, c1, c2, c3, c4 FROM "
-                        f"{'(' + program.query + ')' if program.query else table(REPORT)}")
+        source = f"({program.query})" if program.query else table(REPORT)
+        self._report = f"SELECT {case_id}, c1, c2, c3, c4 FROM {source}"
         if self.dialect == "sqlite":  # the rows as one JSON text: Python's sqlite3 makes a str of every value it
             # returns (about 2 µs a report row), where json.loads makes the same strs from one text several times
             # faster; JSON escapes every character, so no value can be mistaken for another's boundary
-            self._report = (f"SELECT json_group_array(json_array({case_id}, c1, c2, c3, c4)) FROM "
-                            f"{'(' + program.query + ')' if program.query else table(REPORT)}")
+            self._report = f"SELECT json_group_array(json_array({case_id}, c1, c2, c3, c4)) FROM {source}"
 
     def _build(self) -> None:
         """Create the program's tables, load the kb's rows and index them."""
