@@ -172,6 +172,9 @@ def test_hostile_fact_values_go_in_as_parameters_and_stay_values(kb):
                           ("val", "#h1", hostile, hostile)])
         assert ("#h1", "decision", "deny", "", "") in rows or ("#h1", "decision", "pend", "", "") in rows
         assert db.report([("case", "#h2")])  # the tables are all still there
+        tricky = '#h3"], ["x\\", \u2028 \x01 é'  # JSON's own punctuation and escapes: the report comes back as JSON
+        rows = db.report([("case", tricky)])
+        assert rows and {r[0] for r in rows} == {tricky}
     with pytest.raises(KBError):
         fact_columns([("drop_table", "x")])  # only the three patient fact tables take rows
 
