@@ -233,7 +233,7 @@ def test_dash_writes_standard_output_and_a_symlink_is_written_through(tmp_path):
 # -- class 1: a run killed at any moment, then resumed, gives a fresh run's output ---------------------------------
 def test_a_run_killed_midway_then_resumed_equals_a_fresh_run(kb, tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_text(lines(40))
+    path.write_text(lines(1000))  # 100 chunks of 10: the kill comes long before the end, however fast a case is
     out = tmp_path / "out.jsonl"
     partial = out.with_name("out.jsonl.partial")
     proc = laro(path, "-o", out, "--jobs", "1", small_chunks=True)
