@@ -291,8 +291,9 @@ def _decided(kb, pids: list[str]) -> Optional[dict[str, Optional[Case]]]:
 
 def report_rows(kb, facts: list, cids: list, omit: frozenset[str] = frozenset()) -> list[tuple]:
     """The report rows of many cases (without those of the kinds in ``omit``): in DuckDB, set-at-a-time, when the kb
-    decides with SQL and the cases are many; a few cases one at a time in SQLite (which is tuned for one case); else
-    with the kb's own engine."""
+    decides with SQL and the cases are many; fewer in SQLite, ``SQLITE_RUN`` cases a run (SQLite's plans are tuned
+    for one case's few rows, and a run of forty is slower again; a run of ten spreads the fixed cost of a run's steps
+    and costs less than ten runs of one); else with the kb's own engine."""
     database = getattr(kb.decider, "database", None)
     if database is None or len(cids) >= kb.decider.MANY:  # the SQL engine's choice for many: DuckDB, values coded
         return kb.decider.report(facts, cids, omit)
@@ -300,7 +301,11 @@ def report_rows(kb, facts: list, cids: list, omit: frozenset[str] = frozenset())
     for f in facts:
         by_case.setdefault(f[1], []).append(f)
     sqlite = database("sqlite", omit)
-    return [row for cid in cids for row in sqlite.report(by_case.get(cid, []))]
+    return [row for i in range(0, len(cids), SQLITE_RUN)
+            for row in sqlite.report([f for cid in cids[i:i + SQLITE_RUN] for f in by_case.get(cid, ())])]
+
+
+SQLITE_RUN = 10  # cases decided by one run of the SQLite program (measured: benchmarks/bench_sqlite_runs.py)
 
 
 
