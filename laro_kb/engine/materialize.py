@@ -7,7 +7,7 @@ dependency analysis of the parsed program, nothing else: a predicate is *dynamic
 predicate (``val``, ``known``, ``case``) or another dynamic predicate, and *static* otherwise. The engine computes
 each static predicate from the kb's own rules, and its rules are then replaced by the facts they derived. This is
 the standard evaluation of the lower strata of a stratified program ahead of time. It changes no answer, and
-``tests/test_materialize.py`` checks that by comparing decisions with and without it.
+``tests/engine/test_materialize.py`` checks that by comparing decisions with and without it.
 """
 
 from __future__ import annotations
