@@ -701,6 +701,8 @@ class _Compiler:
         inner = self.prejoin(self.rules[lit.key][0])
         pre: dict[str, str] = {}
         conds: list[str] = []
+        first: dict[str, object] = {}  # a don't-care of ``lit`` -> the head's term where it first stands
+        ties = []  # (term, term) of the head that a don't-care repeated in ``lit`` makes equal
         for h, a in zip(inner.head.args, lit.args):
             if isinstance(a, Const):
                 sql = self.const(a.value, rule)
@@ -710,6 +712,9 @@ class _Compiler:
                 raise KBError(f"in {lit}, {a.name} is bound only after the negation, which pyDatalog does not "
                               "answer; bind it first", file=rule.file, line=rule.line)
             else:
+                if a.name in first:
+                    ties.append((first[a.name], h))
+                first.setdefault(a.name, h)
                 continue
             if isinstance(h, Const):
                 conds.append(f"{sql} = {self.const(h.value, inner)}")
@@ -717,8 +722,9 @@ class _Compiler:
                 conds.append(f"{pre[h.name]} = {sql}")
             else:
                 pre[h.name] = sql
-        froms, where = self._body(inner, pre, f"{alias}_")
-        where = conds + where
+        froms, where = self._body(inner, pre, f"{alias}_")  # binds the inner rule's variables in ``pre``
+        sql_of = [[self.const(t.value, inner) if isinstance(t, Const) else pre[t.name] for t in tie] for tie in ties]
+        where = conds + where + [f"{x} = {y}" for x, y in sql_of]
         return (f"EXISTS (SELECT 1 FROM {', '.join(froms) or '(SELECT 1 AS one) AS t'}"
                 + (f" WHERE {' AND '.join(where)})" if where else ")"))
 
