@@ -415,6 +415,8 @@ class _Compiler:
                     continue
                 while uses:
                     reader, lit = uses[0]
+                    if not all(map(_in_order, [reader, *rules])):
+                        break  # a rule the compiler refuses: left as it is, to be refused as written
                     folded = [_unfolded(reader, lit, r, next(fresh)) for r in rules]
                     if any(u is False for u in folded):
                         break  # a head that repeats a variable: left as it is
@@ -1003,6 +1005,19 @@ def _unfolded(reader: Rule, lit: Atom, rule: Rule, n: int):
     positive = [b for b in body if isinstance(b, Atom) and not b.negated]
     return Rule(literal(reader.head), tuple(positive + [b for b in body if b not in positive]), reader.file,
                 reader.line)
+
+
+def _in_order(rule: Rule) -> bool:
+    """Whether each comparison and negation of the rule comes after the positive literals that bind its variables
+    (those :meth:`_Compiler.select` compiles; pyDatalog answers nothing, or fails, for the others)."""
+    bound: set[str] = set()
+    for lit, later in zip(rule.body, _later_vars(rule)):
+        names = {a.name for a in (lit.args if isinstance(lit, Atom) else (lit.left, lit.right)) if isinstance(a, Var)}
+        if isinstance(lit, Atom) and not lit.negated:
+            bound |= names
+        elif (names - bound) & later if isinstance(lit, Atom) else names - bound:
+            return False  # a negation with a variable bound after it, a comparison with one not bound before
+    return True
 
 
 def _filter(rule: Rule) -> bool:
