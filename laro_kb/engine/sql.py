@@ -372,8 +372,8 @@ class _Compiler:
             recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
                                              if isinstance(b, Atom))
             prog.dynamic.extend(k for k in comp if k not in self.inline)
-            if comp[0] in self.inline and not recursive:
-                continue
+            if (comp[0] in self.inline or not self.rules[comp[0]]) and not recursive:
+                continue  # written where it is read, or left with no rule by folding (an empty table)
             if comp == [report] and not self._occurrences(report):
                 prog.query = self.union([(r, None) for r in self.rules[report]], dedup=True)  # asked, not stored
             elif not recursive:
