@@ -478,7 +478,7 @@ class _Compiler:
                 if b is lit or (isinstance(b, Atom) and (b.key == key or key in depends.get(b.key, set()))):
                     continue
                 kept.append(b)
-            kept = _safe(list(dict.fromkeys(kept)))
+            kept = _safe(list(dict.fromkeys(kept)), rule.body)
             bound = {a.name for b in kept if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
             cols = {i for i, a in enumerate(lit.args) if isinstance(a, Var) and a.name in bound}
             bodies.append((rule, lit, kept, cols))
@@ -514,7 +514,8 @@ class _Compiler:
         weakened = []
         for r in self.rules[dkey]:
             body = _safe([b for b in r.body if not (isinstance(b, Atom) and b.key != dkey
-                                                    and (b.key == key or key in depends.get(b.key, set())))])
+                                                    and (b.key == key or key in depends.get(b.key, set())))],
+                         r.body)
             bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args
                      if isinstance(a, Var)}
             if not all(isinstance(a, Const) or a.name in bound for a in r.head.args):
@@ -1027,12 +1028,13 @@ def _filter(rule: Rule) -> bool:
                if isinstance(a, Var))
 
 
-def _safe(body: list) -> list:
-    """The literals of ``body`` that can run: negations and comparisons whose variables its positive atoms bind
-    (a variable that appears in one negation only is a don't-care, and fine)."""
+def _safe(body: list, source: tuple) -> list:
+    """The literals of ``body`` (some of the literals ``source``) that can run: negations and comparisons whose
+    variables its positive atoms bind. A variable that appears once in ``source``, in a negation, is a don't-care,
+    and fine; one that a literal left out of ``body`` binds is not (the negation would be stronger)."""
     bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
     counts: dict[str, int] = {}
-    for b in body:
+    for b in source:
         for a in (b.args if isinstance(b, Atom) else (b.left, b.right)):
             if isinstance(a, Var):
                 counts[a.name] = counts.get(a.name, 0) + 1
