@@ -158,3 +158,20 @@ report(C, 't', K, '', '') <= t(C, K)
     facts = [("case", "#1"), ("val", "#1", "s", "x"), ("val", "#1", "x", "a"), ("val", "#1", "p", "a"),
              ("val", "#1", "n", "z")]
     assert answers(text, facts, dialect) == {("#1", "r", "a", "", "")}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_kb_literals_joined_into_no_rows_get_a_table_of_their_own_arity(dialect):
+    # both rules join s and t into no rows at all, one keeping X, the other X and Y: two tables, not one
+    text = """
++ s('a', 'b')
++ t('b', 'c')
+one(C, X) <= val(C, 'f', X) & s(X, Y) & t(Y, 'z')
+two(C, X, Y) <= val(C, 'f', X) & val(C, 'g', Y) & s(X, Y) & t(Y, 'z')
+both(C, X) <= val(C, 'f', X) & s(X, _Y)
+report(C, 'one', X, '', '') <= one(C, X)
+report(C, 'two', X, Y, '') <= two(C, X, Y)
+report(C, 'both', X, '', '') <= both(C, X)
+"""
+    facts = [("case", "#1"), ("val", "#1", "f", "a"), ("val", "#1", "g", "b")]
+    assert answers(text, facts, dialect) == {("#1", "both", "a", "", "")}
