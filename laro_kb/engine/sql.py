@@ -345,7 +345,7 @@ class _Compiler:
         self._possible: dict[tuple[int, int], Optional[set[str]]] = {}
         self._levels_cache: dict[tuple, dict[str, int]] = {}
         self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
-        self._joined: dict[tuple, str] = {}  # (predicates, rows) -> the table of a group of kb literals (prejoin)
+        self._joined: dict[tuple, str] = {}  # (predicates, arity, rows) -> the table of a group of kb literals (prejoin)
         self.inline: set[str] = set()  # predicates read only in negations, written as NOT EXISTS (choose_inline)
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
@@ -596,12 +596,12 @@ class _Compiler:
             lits = [body[i] for i in positions]
             rows = self._join(lits, cols)
             name = "+".join(dict.fromkeys(lit.pred for lit in lits))
-            pred = self._joined.get((name, frozenset(rows)))
+            pred = self._joined.get((name, len(cols), frozenset(rows)))  # no rows at all have every arity
             if pred is None:
                 pred = name
                 while f"{pred}/{len(cols)}" in self.static_rows:
                     pred += "_"
-                self._joined[(name, frozenset(rows))] = pred
+                self._joined[(name, len(cols), frozenset(rows))] = pred
                 self.static_rows[f"{pred}/{len(cols)}"] = sorted(rows)
             body[positions[0]] = Atom(pred, tuple(Var(n) for n in cols))
             for i in positions[1:]:
