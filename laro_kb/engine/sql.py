@@ -345,7 +345,7 @@ class _Compiler:
         self._possible: dict[tuple[int, int], Optional[set[str]]] = {}
         self._levels_cache: dict[tuple, dict[str, int]] = {}
         self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
-        self._joined: dict[tuple, str] = {}  # (predicates, arity, rows) -> the table of a group of kb literals (prejoin)
+        self._joined: dict[tuple, str] = {}  # (predicates, arity, rows) -> a group of kb literals' table
         self.inline: set[str] = set()  # predicates read only in negations, written as NOT EXISTS (choose_inline)
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
