@@ -345,7 +345,7 @@ class _Compiler:
         self._possible: dict[tuple[int, int], Optional[set[str]]] = {}
         self._levels_cache: dict[tuple, dict[str, int]] = {}
         self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
-        self._joined: dict[tuple, str] = {}  # (predicates, rows) -> the table of a group of kb literals (prejoin)
+        self._joined: dict[tuple, str] = {}  # (predicates, arity, rows) -> a group of kb literals' table
         self.inline: set[str] = set()  # predicates read only in negations, written as NOT EXISTS (choose_inline)
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
@@ -372,8 +372,8 @@ class _Compiler:
             recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
                                              if isinstance(b, Atom))
             prog.dynamic.extend(k for k in comp if k not in self.inline)
-            if comp[0] in self.inline and not recursive:
-                continue
+            if (comp[0] in self.inline or not self.rules[comp[0]]) and not recursive:
+                continue  # written where it is read, or left with no rule by folding (an empty table)
             if comp == [report] and not self._occurrences(report):
                 prog.query = self.union([(r, None) for r in self.rules[report]], dedup=True)  # asked, not stored
             elif not recursive:
@@ -415,6 +415,8 @@ class _Compiler:
                     continue
                 while uses:
                     reader, lit = uses[0]
+                    if not all(map(_in_order, [reader, *rules])):
+                        break  # a rule the compiler refuses: left as it is, to be refused as written
                     folded = [_unfolded(reader, lit, r, next(fresh)) for r in rules]
                     if any(u is False for u in folded):
                         break  # a head that repeats a variable: left as it is
@@ -476,7 +478,7 @@ class _Compiler:
                 if b is lit or (isinstance(b, Atom) and (b.key == key or key in depends.get(b.key, set()))):
                     continue
                 kept.append(b)
-            kept = _safe(list(dict.fromkeys(kept)))
+            kept = _safe(list(dict.fromkeys(kept)), rule.body)
             bound = {a.name for b in kept if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
             cols = {i for i, a in enumerate(lit.args) if isinstance(a, Var) and a.name in bound}
             bodies.append((rule, lit, kept, cols))
@@ -512,7 +514,8 @@ class _Compiler:
         weakened = []
         for r in self.rules[dkey]:
             body = _safe([b for b in r.body if not (isinstance(b, Atom) and b.key != dkey
-                                                    and (b.key == key or key in depends.get(b.key, set())))])
+                                                    and (b.key == key or key in depends.get(b.key, set())))],
+                         r.body)
             bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args
                      if isinstance(a, Var)}
             if not all(isinstance(a, Const) or a.name in bound for a in r.head.args):
@@ -593,12 +596,12 @@ class _Compiler:
             lits = [body[i] for i in positions]
             rows = self._join(lits, cols)
             name = "+".join(dict.fromkeys(lit.pred for lit in lits))
-            pred = self._joined.get((name, frozenset(rows)))
+            pred = self._joined.get((name, len(cols), frozenset(rows)))  # no rows at all have every arity
             if pred is None:
                 pred = name
                 while f"{pred}/{len(cols)}" in self.static_rows:
                     pred += "_"
-                self._joined[(name, frozenset(rows))] = pred
+                self._joined[(name, len(cols), frozenset(rows))] = pred
                 self.static_rows[f"{pred}/{len(cols)}"] = sorted(rows)
             body[positions[0]] = Atom(pred, tuple(Var(n) for n in cols))
             for i in positions[1:]:
@@ -701,6 +704,8 @@ class _Compiler:
         inner = self.prejoin(self.rules[lit.key][0])
         pre: dict[str, str] = {}
         conds: list[str] = []
+        first: dict[str, object] = {}  # a don't-care of ``lit`` -> the head's term where it first stands
+        ties = []  # (term, term) of the head that a don't-care repeated in ``lit`` makes equal
         for h, a in zip(inner.head.args, lit.args):
             if isinstance(a, Const):
                 sql = self.const(a.value, rule)
@@ -710,6 +715,9 @@ class _Compiler:
                 raise KBError(f"in {lit}, {a.name} is bound only after the negation, which pyDatalog does not "
                               "answer; bind it first", file=rule.file, line=rule.line)
             else:
+                if a.name in first:
+                    ties.append((first[a.name], h))
+                first.setdefault(a.name, h)
                 continue
             if isinstance(h, Const):
                 conds.append(f"{sql} = {self.const(h.value, inner)}")
@@ -717,8 +725,9 @@ class _Compiler:
                 conds.append(f"{pre[h.name]} = {sql}")
             else:
                 pre[h.name] = sql
-        froms, where = self._body(inner, pre, f"{alias}_")
-        where = conds + where
+        froms, where = self._body(inner, pre, f"{alias}_")  # binds the inner rule's variables in ``pre``
+        sql_of = [[self.const(t.value, inner) if isinstance(t, Const) else pre[t.name] for t in tie] for tie in ties]
+        where = conds + where + [f"{x} = {y}" for x, y in sql_of]
         return (f"EXISTS (SELECT 1 FROM {', '.join(froms) or '(SELECT 1 AS one) AS t'}"
                 + (f" WHERE {' AND '.join(where)})" if where else ")"))
 
@@ -999,6 +1008,19 @@ def _unfolded(reader: Rule, lit: Atom, rule: Rule, n: int):
                 reader.line)
 
 
+def _in_order(rule: Rule) -> bool:
+    """Whether each comparison and negation of the rule comes after the positive literals that bind its variables
+    (those :meth:`_Compiler.select` compiles; pyDatalog answers nothing, or fails, for the others)."""
+    bound: set[str] = set()
+    for lit, later in zip(rule.body, _later_vars(rule)):
+        names = {a.name for a in (lit.args if isinstance(lit, Atom) else (lit.left, lit.right)) if isinstance(a, Var)}
+        if isinstance(lit, Atom) and not lit.negated:
+            bound |= names
+        elif (names - bound) & later if isinstance(lit, Atom) else names - bound:
+            return False  # a negation with a variable bound after it, a comparison with one not bound before
+    return True
+
+
 def _filter(rule: Rule) -> bool:
     """Whether every variable of the rule's positive literals is one of its head's (the rule only tests its head)."""
     head = {a.name for a in rule.head.args if isinstance(a, Var)}
@@ -1006,12 +1028,13 @@ def _filter(rule: Rule) -> bool:
                if isinstance(a, Var))
 
 
-def _safe(body: list) -> list:
-    """The literals of ``body`` that can run: negations and comparisons whose variables its positive atoms bind
-    (a variable that appears in one negation only is a don't-care, and fine)."""
+def _safe(body: list, source: tuple) -> list:
+    """The literals of ``body`` (some of the literals ``source``) that can run: negations and comparisons whose
+    variables its positive atoms bind. A variable that appears once in ``source``, in a negation, is a don't-care,
+    and fine; one that a literal left out of ``body`` binds is not (the negation would be stronger)."""
     bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
     counts: dict[str, int] = {}
-    for b in body:
+    for b in source:
         for a in (b.args if isinstance(b, Atom) else (b.left, b.right)):
             if isinstance(a, Var):
                 counts[a.name] = counts.get(a.name, 0) + 1

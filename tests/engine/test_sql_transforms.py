@@ -10,6 +10,7 @@ import pytest
 
 from laro_kb.engine.sql import compile_sql
 from laro_kb.engine.sqlengine import SQLEngine, static_rows
+from laro_kb.errors import KBError
 from laro_kb.knowledge.program import parse_text
 
 PROGRAM = """
@@ -87,3 +88,90 @@ def test_kb_literals_that_share_variables_are_joined_once_into_a_table_of_their_
     assert program.static["form+is_a+wants/3"] == [("sk1", "sb", "sf")]
     sql = "\n".join(step for _, step in program.steps)
     assert '"p_form+is_a+wants_3"' in sql and '"p_is_a_2"' not in sql
+
+
+# -- soundness of the rewrites on programs an author might write (each answer worked out by hand) ----------------
+def answers(text: str, facts: list[tuple], dialect: str) -> set[tuple]:
+    statements = parse_text(text, "small.dl")
+    return set(SQLEngine(compile_sql(statements, static_rows(None, statements), dialect)).report(facts))
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_a_negation_written_as_not_exists_keeps_a_dont_care_variable_that_it_repeats(dialect):
+    # ~same(C, Y, Y): no Y that is both the case's f and its g; same/3 is read only in that negation, so it is
+    # written as NOT EXISTS of its rule, which must still tie its two columns together
+    text = """
+same(C, X, Z) <= val(C, 'f', X) & val(C, 'g', Z)
+differ(C) <= case(C) & ~same(C, Y, Y)
+report(C, 'differ', '', '', '') <= differ(C)
+"""
+    facts = [("case", "#1"), ("val", "#1", "f", "u"), ("val", "#1", "g", "v"),
+             ("case", "#2"), ("val", "#2", "f", "u"), ("val", "#2", "g", "u")]
+    assert answers(text, facts, dialect) == {("#1", "differ", "", "", "")}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_a_negation_before_the_literal_that_binds_its_variable_is_refused_after_folding_too(dialect):
+    # pyDatalog answers nothing for ~q(C, K) before s(C, K) binds K, and the compiler refuses such a rule; folding
+    # s/2 (read in one place) into the rule must not move the negation after it and answer
+    text = """
+q(C, K) <= val(C, 'q', K)
+s(C, K) <= val(C, 's', K)
+r(C, K) <= case(C) & ~q(C, K) & s(C, K)
+report(C, 'r', K, '', '') <= r(C, K)
+"""
+    statements = parse_text(text, "small.dl")
+    with pytest.raises(KBError, match="bound only after the negation"):
+        compile_sql(statements, static_rows(None, statements), dialect)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_a_rule_that_folding_leaves_with_no_match_makes_an_empty_predicate(dialect):
+    # one(C, 'a') reads pair(C, C), but pair's head has two different constants there: one/2 has no rows, and
+    # the program still runs
+    text = """
+pair(C, 2, 1) <= val(C, 'g', _X)
+one(C, 'a') <= case(C) & pair(C, C, C)
+two(C, 'b') <= val(C, 'g', _X)
+report(C, 'one', V, '', '') <= one(C, V)
+report(C, 'two', V, '', '') <= two(C, V)
+"""
+    facts = [("case", "#1"), ("val", "#1", "g", 2)]
+    assert answers(text, facts, dialect) == {("#1", "two", "b", "", "")}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_a_demand_keeps_a_negation_only_where_its_variables_stay_bound(dialect):
+    # r's rule reads ~n(C, Y) with Y bound by pinned(C, Y); the demand of pinned/2 (from r's other literals) may
+    # not keep ~n(C, Y) with Y a don't-care ("no n at all"): #1 has an n, on another value than its pinned one
+    text = """
+s(C, K) <= val(C, 's', X) & val(C, X, K)
+pinned(C, Y) <= s(C, Y) & val(C, 'p', Y)
+pinned(C, Y) <= s(C, Y) & val(C, 'pp', Y)
+n(C, Y) <= val(C, 'n', Y)
+n(C, Y) <= val(C, 'nn', Y)
+r(C, K) <= case(C) & s(C, K) & pinned(C, Y) & ~n(C, Y)
+t(C, K) <= case(C) & val(C, 't', K) & pinned(C, K)
+report(C, 'r', K, '', '') <= r(C, K)
+report(C, 't', K, '', '') <= t(C, K)
+"""
+    facts = [("case", "#1"), ("val", "#1", "s", "x"), ("val", "#1", "x", "a"), ("val", "#1", "p", "a"),
+             ("val", "#1", "n", "z")]
+    assert answers(text, facts, dialect) == {("#1", "r", "a", "", "")}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_kb_literals_joined_into_no_rows_get_a_table_of_their_own_arity(dialect):
+    # both rules join s and t into no rows at all, one keeping X, the other X and Y: two tables, not one
+    text = """
++ s('a', 'b')
++ t('b', 'c')
+one(C, X) <= val(C, 'f', X) & s(X, Y) & t(Y, 'z')
+two(C, X, Y) <= val(C, 'f', X) & val(C, 'g', Y) & s(X, Y) & t(Y, 'z')
+both(C, X) <= val(C, 'f', X) & s(X, _Y)
+report(C, 'one', X, '', '') <= one(C, X)
+report(C, 'two', X, Y, '') <= two(C, X, Y)
+report(C, 'both', X, '', '') <= both(C, X)
+"""
+    facts = [("case", "#1"), ("val", "#1", "f", "a"), ("val", "#1", "g", "b")]
+    assert answers(text, facts, dialect) == {("#1", "both", "a", "", "")}
