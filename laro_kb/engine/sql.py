@@ -347,6 +347,7 @@ class _Compiler:
         self._level_tables: dict[tuple, str] = {}  # (static key, its keys at a level) -> the level table
         self._joined: dict[tuple, str] = {}  # (predicates, arity, rows) -> a group of kb literals' table
         self.inline: set[str] = set()  # predicates read only in negations, written as NOT EXISTS (choose_inline)
+        self._join_memo: dict[tuple, set] = {}  # (literals, variables) -> their rows (prejoin)
         reserved = sorted({st.head.key if isinstance(st, Rule) else st.atom.key for st in statements
                            if (st.head if isinstance(st, Rule) else st.atom).pred.startswith(DEMAND)})
         if reserved:
@@ -594,7 +595,10 @@ class _Compiler:
             if not cols:
                 continue
             lits = [body[i] for i in positions]
-            rows = self._join(lits, cols)
+            memo = (tuple(lits), tuple(cols))  # the same group recurs (a rule at each level of a recursion, say)
+            if memo not in self._join_memo:
+                self._join_memo[memo] = self._join(lits, cols)
+            rows = self._join_memo[memo]
             name = "+".join(dict.fromkeys(lit.pred for lit in lits))
             pred = self._joined.get((name, len(cols), frozenset(rows)))  # no rows at all have every arity
             if pred is None:
