@@ -642,14 +642,16 @@ class _Compiler:
                         break  # a variable twice in the literal, with two values
                 else:
                     index.setdefault(tuple(values[n] for n in shared), []).append(values)
-            keep = set(cols).union(*(names(x) for x in left))
+            bound |= names(lit)
+            keep = sorted(n for n in set(cols).union(*(names(x) for x in left)) if n in bound)
             out: dict[tuple, dict[str, str]] = {}
             for b in found:
                 for values in index.get(tuple(b[n] for n in shared), ()):
-                    new = {n: v for n, v in {**b, **values}.items() if n in keep}
-                    out.setdefault(tuple(sorted(new.items())), new)
+                    merged = b | values
+                    row = tuple(merged[n] for n in keep)
+                    if row not in out:
+                        out[row] = dict(zip(keep, row))
             found = list(out.values())
-            bound |= names(lit)
         return {tuple(b[n] for n in cols) for b in found}
 
     def select(self, rule: Rule, restrict=None, distinct: bool = True) -> str:
