@@ -119,7 +119,7 @@ def _rule_safety(statements) -> list[Finding]:
         if not isinstance(st, Rule):
             continue
         counts: dict[str, int] = {}
-        for term in [a for a in st.head.args] + [t for lit in st.body for t in _terms(lit)]:
+        for term in [a for a in st.head.args] + [t for lit in st.body for t in lit.terms]:
             if isinstance(term, Var):
                 counts[term.name] = counts.get(term.name, 0) + 1
         for name, n in sorted(counts.items()):
@@ -129,7 +129,7 @@ def _rule_safety(statements) -> list[Finding]:
                                    **_where(st)))
         bound: set[str] = set()
         for lit in st.body:
-            names = {t.name for t in _terms(lit) if isinstance(t, Var)}
+            names = {t.name for t in lit.terms if isinstance(t, Var)}
             if isinstance(lit, Comparison) or lit.negated:
                 unbound = sorted(names - bound)
                 if unbound:
@@ -143,10 +143,6 @@ def _rule_safety(statements) -> list[Finding]:
             out.append(Finding("warning", "unbound-head", f"head variable {name} of {st.head} is bound by no body "
                                "literal", "bind it in the body", **_where(st)))
     return out
-
-
-def _terms(lit):
-    return (lit.left, lit.right) if isinstance(lit, Comparison) else lit.args
 
 
 def _duplicates(statements) -> list[Finding]:

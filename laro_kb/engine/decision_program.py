@@ -267,7 +267,7 @@ class Compiler:
         rename = {key: PREFIX + key.split("/")[0] for key in REPLACED | set(COPIED)}
         for st in self.statements:
             if isinstance(st, Rule) and st.head.key in COPIED:
-                taken = {a.name for lit in (st.head, *st.body) for a in _terms(lit) if isinstance(a, Var)}
+                taken = {a.name for lit in (st.head, *st.body) for a in lit.terms if isinstance(a, Var)}
                 fresh = (f"K_{n}" for n in itertools.count() if f"K_{n}" not in taken)
                 body: list = []
                 for lit in st.body:
@@ -285,10 +285,6 @@ class Compiler:
                     else:
                         body.append(lit)
                 w.rule(Atom(rename[st.head.key], st.head.args), *body)
-
-
-def _terms(lit) -> tuple:
-    return lit.args if isinstance(lit, Atom) else (lit.left, lit.right)
 
 
 def _group(rows) -> dict:

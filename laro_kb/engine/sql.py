@@ -370,8 +370,7 @@ class _Compiler:
         prog = SQLProgram(self.d, self.static_rows, [], demands={d for d, _ in self.demand.values()},
                           codebook=self.codebook)
         for comp in self.components():
-            recursive = len(comp) > 1 or any(b.key == comp[0] for r in self.rules[comp[0]] for b in r.body
-                                             if isinstance(b, Atom))
+            recursive = len(comp) > 1 or self._reads_itself(comp[0])
             prog.dynamic.extend(k for k in comp if k not in self.inline)
             if (comp[0] in self.inline or not self.rules[comp[0]]) and not recursive:
                 continue  # written where it is read, or left with no rule by folding (an empty table)
@@ -410,7 +409,7 @@ class _Compiler:
                 uses = self._occurrences(key)
                 rules = self.rules[key]
                 if (key == report or not uses or any(lit.negated or r.head.key in (key, report) for r, lit in uses)
-                        or any(isinstance(b, Atom) and b.key == key for r in rules for b in r.body)):
+                        or self._reads_itself(key)):
                     continue
                 if len(uses) > 1 and not (len(rules) == 1 and _filter(rules[0])):
                     continue
@@ -434,11 +433,11 @@ class _Compiler:
         """The predicates read only in negations, defined by one rule that does not read them: each negation of one
         becomes ``NOT EXISTS`` of that rule's body (``~any_open(C, K)``: no part of K that has not failed), so
         the predicate is never stored (``any_open/2`` held a row for most criteria of a case)."""
-        self.inline: set[str] = set()
+        self.inline = set()
         for key, rules in self.rules.items():
             uses = self._occurrences(key)
             if (key != report and len(rules) == 1 and uses and all(lit.negated for _, lit in uses)
-                    and not any(isinstance(b, Atom) and b.key == key for b in rules[0].body)):
+                    and not self._reads_itself(key)):
                 self.inline.add(key)
 
     # -- demand -------------------------------------------------------------------------------------------------
@@ -524,6 +523,10 @@ class _Compiler:
             weakened.append(Rule(r.head, tuple(body), r.file, r.line))
         self.rules[dkey] = weakened
 
+    def _reads_itself(self, key: str) -> bool:
+        """Whether a rule of ``key`` reads ``key`` (a recursion of one predicate)."""
+        return any(isinstance(b, Atom) and b.key == key for r in self.rules[key] for b in r.body)
+
     def _occurrences(self, key: str) -> list[tuple[Rule, Atom]]:
         return [(r, b) for rules in self.rules.values() for r in rules for b in r.body
                 if isinstance(b, Atom) and b.key == key]
@@ -588,8 +591,7 @@ class _Compiler:
             if len(positions) < 2:
                 continue
             outside = [rule.head] + [b for i, b in enumerate(body) if i not in positions]
-            used = {t.name for b in outside for t in (b.args if isinstance(b, Atom) else (b.left, b.right))
-                    if isinstance(t, Var)}
+            used = {t.name for b in outside for t in b.terms if isinstance(t, Var)}
             cols = [n for n in dict.fromkeys(a.name for i in positions for a in body[i].args if isinstance(a, Var))
                     if n in used]
             if not cols:
@@ -1019,7 +1021,7 @@ def _in_order(rule: Rule) -> bool:
     (those :meth:`_Compiler.select` compiles; pyDatalog answers nothing, or fails, for the others)."""
     bound: set[str] = set()
     for lit, later in zip(rule.body, _later_vars(rule)):
-        names = {a.name for a in (lit.args if isinstance(lit, Atom) else (lit.left, lit.right)) if isinstance(a, Var)}
+        names = {a.name for a in lit.terms if isinstance(a, Var)}
         if isinstance(lit, Atom) and not lit.negated:
             bound |= names
         elif (names - bound) & later if isinstance(lit, Atom) else names - bound:
@@ -1041,7 +1043,7 @@ def _safe(body: list, source: tuple) -> list:
     bound = {a.name for b in body if isinstance(b, Atom) and not b.negated for a in b.args if isinstance(a, Var)}
     counts: dict[str, int] = {}
     for b in source:
-        for a in (b.args if isinstance(b, Atom) else (b.left, b.right)):
+        for a in b.terms:
             if isinstance(a, Var):
                 counts[a.name] = counts.get(a.name, 0) + 1
     out = []
@@ -1049,7 +1051,7 @@ def _safe(body: list, source: tuple) -> list:
         if isinstance(b, Atom) and not b.negated:
             out.append(b)
         else:
-            args = b.args if isinstance(b, Atom) else (b.left, b.right)
+            args = b.terms
             if all(not isinstance(a, Var) or a.name in bound or (isinstance(b, Atom) and counts[a.name] == 1)
                    for a in args):
                 out.append(b)

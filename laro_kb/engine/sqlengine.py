@@ -106,15 +106,12 @@ class SQLEngine:
         self._db.execute("ANALYZE")
         self._db.execute("DELETE FROM sqlite_stat1 WHERE tbl IN (%s)" % ", ".join("?" * len(self._per_case)),
                          [t.strip('"') for t in self._per_case])
-        for key in self.program.per_case:
+        for key in self.program.per_case:  # SQLite's tables are keyed: each is its primary key's index, named as it
             name = table(key).strip('"')
-            indexes = [name] if self.program.dialect.keyed else [  # a keyed table is its primary key's index
-                index for (index,) in self._db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (name,)).fetchall()]
             rows = 4 if table(key) in self._demands else 20
-            for index in indexes:  # rows, rows a case, and then one row for each further column of the index
-                self._db.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                                 (name, index, f"{rows} {rows}" + " 1" * (arity(key) - 1)))
+            # rows, rows a case, and then one row for each further column of the key
+            self._db.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+                             (name, name, f"{rows} {rows}" + " 1" * (arity(key) - 1)))
         self._db.execute("ANALYZE sqlite_schema")  # load the statistics just written
 
     def _insert(self, key: str, columns: list[list[str]]) -> None:

@@ -65,6 +65,11 @@ class Atom:
         """``name/arity``, as the engine names predicates."""
         return f"{self.pred}/{len(self.args)}"
 
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The literal's terms (as :attr:`Comparison.terms`): its arguments."""
+        return self.args
+
     def __str__(self) -> str:
         return ("~" if self.negated else "") + f"{self.pred}({', '.join(map(str, self.args))})"
 
@@ -74,6 +79,11 @@ class Comparison:
     op: str
     left: Term
     right: Term
+
+    @property
+    def terms(self) -> tuple[Term, Term]:
+        """The literal's terms (as :attr:`Atom.terms`): its two sides."""
+        return (self.left, self.right)
 
     def __str__(self) -> str:
         return f"({self.left} {self.op} {self.right})"
